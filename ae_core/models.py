@@ -1,0 +1,162 @@
+"""Autoencoders: an MLP (the course's 784-128-64-12 is a preset) and the course's convolutional one."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+ARCHS = ("mlp", "conv")
+BOTTLENECKS = ("linear", "relu")
+OUTPUTS = ("sigmoid", "linear")  # linear: unbounded data such as standardised table columns
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """What to build. `latent_dim=None` (conv only) is the course's model, with no linear bottleneck."""
+
+    arch: str = "mlp"
+    image_shape: tuple[int, int, int] = (1, 28, 28)
+    latent_dim: int | None = 12
+    hidden: tuple[int, ...] = (128, 64)
+    bottleneck: str = "linear"
+    output: str = "sigmoid"
+
+    def __post_init__(self):
+        object.__setattr__(self, "image_shape", tuple(int(s) for s in self.image_shape))
+        object.__setattr__(self, "hidden", tuple(int(h) for h in self.hidden))
+        if self.arch not in ARCHS:
+            raise ValueError(f"arch must be one of {ARCHS}, got {self.arch!r}")
+        if self.bottleneck not in BOTTLENECKS:
+            raise ValueError(f"bottleneck must be one of {BOTTLENECKS}, got {self.bottleneck!r}")
+        if self.output not in OUTPUTS:
+            raise ValueError(f"output must be one of {OUTPUTS}, got {self.output!r}")
+        if len(self.image_shape) != 3 or min(self.image_shape) < 1:
+            raise ValueError(f"image_shape must be (C, H, W) with positive sizes, got {self.image_shape}")
+        if self.latent_dim is None and self.arch != "conv":
+            raise ValueError("latent_dim=None is only allowed for the convolutional model")
+        if self.latent_dim is not None and self.latent_dim < 1:
+            raise ValueError(f"latent_dim must be >= 1, got {self.latent_dim}")
+        if self.arch == "mlp" and (not self.hidden or min(self.hidden) < 1):
+            raise ValueError(f"hidden must hold at least one positive width, got {self.hidden}")
+        if self.arch == "conv" and any(s % 4 for s in self.image_shape[1:]):
+            raise ValueError(f"the convolutional model needs H and W divisible by 4, got {self.image_shape}")
+
+    @classmethod
+    def course(cls, image_shape=(1, 28, 28)) -> ModelConfig:
+        """The course's MLP: 784-128-64-12 with a ReLU after the bottleneck."""
+        return cls("mlp", image_shape, 12, (128, 64), "relu")
+
+    @property
+    def input_dim(self) -> int:
+        return math.prod(self.image_shape)
+
+    @property
+    def code_dim(self) -> int:
+        """Numbers in a code: latent_dim, or the conv feature map's size when there is no bottleneck."""
+        if self.latent_dim is not None:
+            return self.latent_dim
+        c, h, w = self.image_shape
+        return 32 * (h // 4) * (w // 4)
+
+
+class MLPAutoencoder(nn.Module):
+    """x (B, C, H, W) -> z (B, latent_dim) -> x_hat (B, C, H, W), in [0, 1] with a Sigmoid output."""
+
+    def __init__(self, config: ModelConfig):
+        super().__init__()
+        self.config = config
+        widths = [config.input_dim, *config.hidden]
+        enc = []
+        for a, b in zip(widths, widths[1:], strict=False):
+            enc += [nn.Linear(a, b), nn.ReLU()]
+        enc.append(nn.Linear(widths[-1], config.latent_dim))
+        if config.bottleneck == "relu":
+            enc.append(nn.ReLU())
+        dec = []
+        for a, b in zip([config.latent_dim, *reversed(config.hidden)], reversed(widths), strict=False):
+            dec += [nn.Linear(a, b), nn.ReLU()]
+        self.encoder = nn.Sequential(*enc)
+        self.decoder = nn.Sequential(*dec[:-1])  # ends on the last Linear: logits
+        self.output = _output_layer(config)
+
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        return self.encoder(x.flatten(1))  # (B, latent_dim)
+
+    def decode_logits(self, z: torch.Tensor) -> torch.Tensor:
+        """The decoder before its output activation (BCE is faster and safer on logits)."""
+        return self.decoder(z).view(-1, *self.config.image_shape)  # (B, C, H, W)
+
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        return self.output(self.decode_logits(z))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.decode(self.encode(x))
+
+
+class ConvAutoencoder(nn.Module):
+    """The course's model: two stride-2 convolutions (C->16->32), two transposed ones back, Sigmoid.
+
+    With a latent_dim, a linear layer maps the 32 x H/4 x W/4 feature map to z and back.
+    """
+
+    def __init__(self, config: ModelConfig):
+        super().__init__()
+        self.config = config
+        c, h, w = config.image_shape
+        self.feature_shape = (32, h // 4, w // 4)
+        features = math.prod(self.feature_shape)
+        enc = [nn.Conv2d(c, 16, 3, stride=2, padding=1), nn.ReLU(),  # H -> H/2
+               nn.Conv2d(16, 32, 3, stride=2, padding=1), nn.ReLU()]  # H/2 -> H/4
+        dec = [nn.ConvTranspose2d(32, 16, 3, stride=2, padding=1, output_padding=1), nn.ReLU(),
+               nn.ConvTranspose2d(16, c, 3, stride=2, padding=1, output_padding=1)]
+        if config.latent_dim is not None:
+            enc += [nn.Flatten(), nn.Linear(features, config.latent_dim)]
+            if config.bottleneck == "relu":
+                enc.append(nn.ReLU())
+            dec = [nn.Linear(config.latent_dim, features), nn.ReLU(),
+                   nn.Unflatten(1, self.feature_shape)] + dec
+        self.encoder = nn.Sequential(*enc)
+        self.decoder = nn.Sequential(*dec)  # ends on the last transposed convolution: logits
+        self.output = _output_layer(config)
+
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        z = self.encoder(x)  # (B, latent_dim) or (B, 32, H/4, W/4)
+        return z if self.config.latent_dim is not None else z.flatten(1)  # (B, code_dim)
+
+    def decode_logits(self, z: torch.Tensor) -> torch.Tensor:
+        """The decoder before its output activation."""
+        if self.config.latent_dim is None:
+            z = z.view(-1, *self.feature_shape)  # (B, 32, H/4, W/4)
+        return self.decoder(z)  # (B, C, H, W)
+
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        return self.output(self.decode_logits(z))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.decode(self.encode(x))
+
+
+def _output_layer(config: ModelConfig) -> nn.Module:
+    return nn.Sigmoid() if config.output == "sigmoid" else nn.Identity()
+
+
+def build_model(config: ModelConfig, seed: int = 0) -> nn.Module:
+    """The model for `config`, its weights drawn from `seed` without touching torch's global RNG."""
+    model = (MLPAutoencoder if config.arch == "mlp" else ConvAutoencoder)(config)
+    g = torch.Generator().manual_seed(seed)
+    for m in model.modules():
+        if isinstance(m, (nn.Linear, nn.Conv2d, nn.ConvTranspose2d)):
+            # PyTorch's default init, drawn from our generator (sessions train in parallel threads).
+            nn.init.kaiming_uniform_(m.weight, a=math.sqrt(5), generator=g)
+            fan_in, _ = nn.init._calculate_fan_in_and_fan_out(m.weight)
+            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
+            nn.init.uniform_(m.bias, -bound, bound, generator=g)
+    return model
+
+
+def count_parameters(model: nn.Module) -> int:
+    """Number of trainable parameters."""
+    return sum(p.numel() for p in model.parameters() if p.requires_grad)
