@@ -118,8 +118,7 @@ def _torchvision_split(cls, root: Path, train: bool):
         raise DatasetUnavailable(
             f"Impossible de télécharger {cls.__name__} (pas d'accès réseau ?). "
             f"Utilisez le jeu « Chiffres » intégré, ou placez les fichiers du jeu dans "
-            f"« {root} » (variable d'environnement AE_DATA_DIR) puis réessayez. "
-            f"Détail : {exc}") from exc
+            f"« {root} » (variable d'environnement AE_DATA_DIR) puis réessayez.") from exc
 
 
 MANIFOLDS = {"s_curve": "Courbe en S", "swiss_roll": "Rouleau suisse"}

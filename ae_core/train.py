@@ -152,12 +152,17 @@ class Trainer:
         return to_float(x) if x.dtype == torch.uint8 else x.float()
 
     def step(self, budget_s: float = 0.25) -> bool:
-        """Train for about `budget_s` seconds, or to the end of the epoch; True while not done.
+        """Train for about `budget_s` seconds (across epochs); True while not done.
 
         Raises TrainingDiverged (once) when the loss stops being finite.
         """
-        if self.done:
-            return False
+        deadline = time.perf_counter() + budget_s
+        while not self.done and time.perf_counter() < deadline:
+            self._advance(deadline)
+        return not self.done
+
+    def _advance(self, deadline: float) -> None:
+        """Train batches until the epoch ends (then validate) or the deadline passes."""
         start = time.perf_counter()
         self.model.train()
         if self.batch == 0:
@@ -179,13 +184,12 @@ class Trainer:
                 self.scheduler.step()
             self._epoch_loss += loss.item() * len(x)
             self.batch += 1
-            if time.perf_counter() - start > budget_s:
+            if time.perf_counter() > deadline:
                 break
         self._epoch_seconds += time.perf_counter() - start
         self._train_seconds += time.perf_counter() - start
         if self.batch == self.steps_per_epoch:
             self._end_epoch()
-        return not self.done
 
     def _end_epoch(self):
         start = time.perf_counter()
@@ -217,7 +221,7 @@ class Trainer:
     def run(self, on_epoch_end: Callable[[Trainer], bool | None] | None = None) -> History:
         """Train to the end; `on_epoch_end(trainer)` returning True stops early."""
         while not self.done:
-            self.step(budget_s=math.inf)
+            self._advance(math.inf)
             if on_epoch_end and on_epoch_end(self):
                 break
         return self.history

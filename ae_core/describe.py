@@ -1,0 +1,138 @@
+"""Describe a model for people: a Graphviz diagram and equivalent stand-alone PyTorch code."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from .models import ModelConfig, build_model
+from .train import TrainConfig
+
+WEIGHT_LAYERS = (nn.Linear, nn.Conv2d, nn.ConvTranspose2d)
+
+
+def _layer_code(m: nn.Module) -> str | None:
+    """The constructor call that builds layer `m`, or None for layers the code leaves out."""
+    if isinstance(m, nn.Linear):
+        return f"nn.Linear({m.in_features}, {m.out_features})"
+    if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d)):
+        extra = f", output_padding={m.output_padding[0]}" if isinstance(m, nn.ConvTranspose2d) else ""
+        return (f"nn.{type(m).__name__}({m.in_channels}, {m.out_channels}, {m.kernel_size[0]}, "
+                f"stride={m.stride[0]}, padding={m.padding[0]}{extra})")
+    if isinstance(m, nn.Unflatten):
+        return f"nn.Unflatten(1, {tuple(m.unflattened_size)})"
+    if isinstance(m, (nn.ReLU, nn.Sigmoid, nn.Flatten)):
+        return f"nn.{type(m).__name__}()"
+    return None  # nn.Identity
+
+
+def _shapes(layers: nn.Sequential, x: torch.Tensor) -> list[tuple[int, ...]]:
+    """Output shape (without batch) after each weight layer of `layers`."""
+    out = []
+    for m in layers:
+        x = m(x)
+        if isinstance(m, WEIGHT_LAYERS):
+            out.append(tuple(x.shape[1:]))
+    return out
+
+
+def _size(shape: tuple[int, ...]) -> str:
+    return " × ".join(map(str, shape))
+
+
+def architecture_dot(config: ModelConfig) -> str:
+    """A left-to-right Graphviz (DOT) diagram: x -> encoder layers -> z -> decoder layers -> x_hat."""
+    model = build_model(config)
+    with torch.no_grad():
+        x = torch.zeros(1, *config.image_shape)
+        flat = config.arch == "mlp"
+        enc = _shapes(model.encoder, x.flatten(1) if flat else x)
+        dec = _shapes(model.decoder, torch.zeros(1, *enc[-1]))
+    nodes = [("x", f"entrée x\\n{_size(config.image_shape)}", "#dbeafe")]
+    nodes += [(f"e{i}", _size(s), "#bfdbfe") for i, s in enumerate(enc[:-1])]
+    nodes += [("z", f"code z\\n{_size(enc[-1])}", "#fde68a")]
+    nodes += [(f"d{i}", _size(s), "#bbf7d0") for i, s in enumerate(dec[:-1])]
+    nodes += [("xh", f"sortie x̂\\n{_size(config.image_shape)}", "#dcfce7")]
+    lines = ["digraph autoencodeur {", "  rankdir=LR;",
+             '  node [shape=box, style="rounded,filled", fontname="Helvetica"];']
+    lines += [f'  {n} [label="{label}", fillcolor="{color}"];' for n, label, color in nodes]
+    lines.append("  " + " -> ".join(n for n, _, _ in nodes) + ";")
+    lines.append("}")
+    return "\n".join(lines)
+
+
+def pytorch_code(config: ModelConfig, train: TrainConfig) -> str:
+    """Stand-alone PyTorch code (model class and training loop) equivalent to `config` and `train`."""
+    model = build_model(config)
+    enc = [c for c in map(_layer_code, model.encoder) if c]
+    dec = [c for c in map(_layer_code, model.decoder) if c]
+    if config.arch == "mlp":
+        enc.insert(0, "nn.Flatten()")
+    if config.output == "sigmoid":
+        dec.append("nn.Sigmoid()")
+    if config.arch == "mlp":
+        dec.append(f"nn.Unflatten(1, {config.image_shape})")
+    with torch.no_grad():
+        z = model.encoder(torch.zeros(1, config.input_dim) if config.arch == "mlp"
+                          else torch.zeros(1, *config.image_shape))
+    z_shape, x_shape = ", ".join(map(str, z.shape[1:])), ", ".join(map(str, config.image_shape))
+    indent = ",\n            "
+    loss = ("F.binary_cross_entropy(x_hat, x)" if train.loss == "bce" else "F.mse_loss(x_hat, x)")
+    noise = {
+        "none": "x",
+        "gaussian": f"(x + {train.noise_level} * torch.randn_like(x)).clamp(0, 1)",
+        "salt_pepper": f"salt_and_pepper(x, {train.noise_level})",
+        "mask": f"x * (torch.rand_like(x) >= {train.noise_level})",
+    }[train.noise if train.noise_level > 0 else "none"]
+    helper = '''
+
+def salt_and_pepper(x, level):
+    u = torch.rand_like(x)
+    return torch.where(u < level / 2, 0.0, torch.where(u < level, 1.0, x))
+''' if train.noise == "salt_pepper" and train.noise_level > 0 else ""
+    schedule = ("\n    scheduler = torch.optim.lr_scheduler.OneCycleLR(\n"
+                f"        optimizer, max_lr={train.lr}, total_steps=epochs * steps_per_epoch)"
+                if train.schedule == "onecycle" else "")
+    sched_step = "\n            scheduler.step()" if train.schedule == "onecycle" else ""
+    return f'''import math
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+class Autoencoder(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.encoder = nn.Sequential(
+            {indent.join(enc)},
+        )
+        self.decoder = nn.Sequential(
+            {indent.join(dec)},
+        )
+
+    def forward(self, x):
+        z = self.encoder(x)  # (B, {z_shape})
+        return self.decoder(z)  # (B, {x_shape})
+{helper}
+
+def train(images, epochs={train.epochs}, batch_size={train.batch_size}, seed={train.seed}):
+    """images: (N, {x_shape}) floats in [0, 1]. Returns the model and the loss per epoch."""
+    torch.manual_seed(seed)
+    model = Autoencoder()
+    optimizer = torch.optim.Adam(model.parameters(), lr={train.lr})
+    steps_per_epoch = math.ceil(len(images) / batch_size){schedule}
+    losses = []
+    for epoch in range(epochs):
+        total = 0.0
+        for idx in torch.randperm(len(images)).split(batch_size):
+            x = images[idx]
+            x_hat = model({noise})
+            loss = {loss}
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step(){sched_step}
+            total += loss.item() * len(x)
+        losses.append(total / len(images))
+    return model, losses
+'''

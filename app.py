@@ -1,0 +1,28 @@
+"""Atelier autoencodeurs: routes to the pages. Run with `streamlit run app.py`."""
+
+import streamlit as st
+
+from pages.common import sidebar_ui
+
+st.set_page_config(page_title="Atelier autoencodeurs", page_icon="🧩", layout="wide")
+
+PAGES = {
+    "Cours": [
+        st.Page("pages/accueil.py", title="Accueil", url_path="accueil", icon=":material/home:",
+                default=True),
+        st.Page("pages/entrainer.py", title="Entraîner un autoencodeur", url_path="entrainer",
+                icon=":material/model_training:"),
+    ],
+    "Expériences": [
+        st.Page("pages/espace_latent.py", title="Espace latent et ACP", url_path="espace-latent",
+                icon=":material/scatter_plot:"),
+        st.Page("pages/debruitage.py", title="Débruitage et restauration", url_path="debruitage",
+                icon=":material/auto_fix_high:"),
+        st.Page("pages/anomalies.py", title="Détection d'anomalies", url_path="anomalies",
+                icon=":material/troubleshoot:"),
+    ],
+}
+
+page = st.navigation(PAGES)
+sidebar_ui()
+page.run()
