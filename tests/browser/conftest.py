@@ -1,0 +1,116 @@
+"""Browser fixtures: a real `streamlit run app.py` on a loopback port, driven by Debian's Chromium."""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SHOTS = ROOT / "artifacts" / "screenshots"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+READY = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+
+pytestmark = pytest.mark.browser
+
+
+def _require_browser():
+    """Skip without Chromium or Playwright, except in CI (CI=true), where that is a failure."""
+    missing = None
+    if not Path(CHROMIUM).exists():
+        missing = "Debian's chromium is not installed (apt-get install chromium)"
+    else:
+        try:
+            import playwright.sync_api  # noqa: F401
+        except ImportError:
+            missing = "the playwright package is not installed"
+    if missing:
+        if os.environ.get("CI") == "true":
+            pytest.fail(missing)
+        pytest.skip(missing)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(port: int, env: dict | None = None) -> subprocess.Popen:
+    """`streamlit run app.py` on 127.0.0.1:port; returns once it answers its health check."""
+    cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+           "--server.address", "127.0.0.1", "--server.headless", "true",
+           "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
+    proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **(env or {})},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1)
+            return proc
+        except OSError:
+            if proc.poll() is not None:
+                raise RuntimeError(f"streamlit exited: {proc.stderr.read()[-2000:]}") from None
+            time.sleep(0.3)
+    proc.kill()
+    raise RuntimeError("streamlit did not answer within 60 s")
+
+
+@pytest.fixture(scope="session")
+def app_url():
+    _require_browser()
+    port = free_port()
+    proc = start_server(port)
+    yield f"http://127.0.0.1:{port}"
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    _require_browser()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, app_url):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="fr-FR",
+                                  base_url=app_url, accept_downloads=True)
+    pg = context.new_page()
+    yield pg
+    context.close()
+
+
+def goto(page, url_path: str = "", timeout_ms: int = 60_000):
+    """Open a page of the app and wait until its script has finished running."""
+    page.goto(f"/{url_path}")
+    wait_ready(page, timeout_ms)
+
+
+def wait_ready(page, timeout_ms: int = 60_000):
+    page.wait_for_selector(READY, timeout=timeout_ms)
+    page.wait_for_timeout(300)  # let the last elements paint
+    page.wait_for_selector(READY, timeout=timeout_ms)
+
+
+def shot(page, name: str) -> Path:
+    """Save a full-page screenshot as artifacts/screenshots/<name>.png."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    path = SHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
