@@ -129,7 +129,7 @@ class Trainer:
         """A trainer on `data`'s seeded train/validation split."""
         config = config or recipe(data.name)
         model_config = model_config or ModelConfig(image_shape=data.image_shape)
-        train_idx, val_idx = train_val_split(data, seed=config.seed)
+        train_idx, val_idx = train_val_split(data)  # one fixed split: runs stay comparable
         return cls(model_config, config, data.images, train_idx, val_idx, **kwargs)
 
     @property

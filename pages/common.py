@@ -95,8 +95,22 @@ def model_summary(config: ModelConfig) -> str:
     return f"{arch}, espace latent de dimension {config.latent_dim}"
 
 
+def persist(**defaults) -> None:
+    """Give widget keys their defaults and keep their values when the learner visits another page.
+
+    Streamlit drops the state of widgets that a run does not draw; sidebar_ui() writes these keys
+    back on every run, which keeps them. Widgets using them must not pass a default value.
+    """
+    for key, value in defaults.items():
+        st.session_state.setdefault(key, value)
+    st.session_state.setdefault("_persist", set()).update(defaults)
+
+
 def sidebar_ui() -> None:
     """Dataset selector and the state of the current model, on every page."""
+    for key in st.session_state.get("_persist", ()):
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
     with st.sidebar:
         st.selectbox("Jeu de données", list(DATASETS), format_func=DATASETS.get, key="dataset",
                      on_change=_on_dataset_change,
@@ -179,8 +193,13 @@ def loss_figure(history: History, log_y: bool = False, diverged_at: int | None =
     return fig
 
 
+def fr(value: float, spec: str = ".4f") -> str:
+    """A number written the French way: 12 345,6 (decimal comma, narrow space between thousands)."""
+    return format(value, spec).replace(",", "\u202f").replace(".", ",")
+
+
 def _fmt_s(seconds: float) -> str:
-    return f"{seconds:.1f} s".replace(".", ",")
+    return f"{fr(seconds, '.1f')} s"
 
 
 def _advance(key: str, trainer: Trainer) -> None:
@@ -202,7 +221,7 @@ def _advance(key: str, trainer: Trainer) -> None:
 def _progress_ui(key: str, trainer: Trainer) -> None:
     h, cfg = trainer.history, trainer.config
     left = trainer.elapsed / trainer.progress * (1 - trainer.progress) if trainer.progress else 0
-    speed = f" · {h.samples_per_s[-1]:,.0f} images/s".replace(",", " ") if h.samples_per_s else ""
+    speed = f" · {fr(h.samples_per_s[-1], ',.0f')} images/s" if h.samples_per_s else ""
     st.progress(trainer.progress, text=f"Époque {min(trainer.epoch + 1, cfg.epochs)}/{cfg.epochs} · "
                 f"{_fmt_s(trainer.elapsed)} écoulées · reste ~{_fmt_s(left)}{speed}")
     if h.train_loss:

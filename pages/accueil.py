@@ -1,0 +1,51 @@
+"""Accueil: what an autoencoder is, the current model's diagram, the uses and a path through the app."""
+
+import streamlit as st
+
+from ae_core import ModelConfig
+from ae_core.describe import architecture_dot
+from pages.common import LESSONS, current_dataset, current_model, lesson_ui, model_summary, quiz_score
+
+USES = [
+    ("Réduction de dimension, comparée à l'ACP", "pages/espace_latent.py", ":material/scatter_plot:"),
+    ("Génération : décoder n'importe quel point de l'espace latent", "pages/espace_latent.py",
+     ":material/grid_view:"),
+    ("Débruitage d'images", "pages/debruitage.py", ":material/auto_fix_high:"),
+    ("Restauration : inpainting et super-résolution", "pages/debruitage.py", ":material/healing:"),
+    ("Détection d'anomalies par l'erreur de reconstruction", "pages/anomalies.py",
+     ":material/troubleshoot:"),
+    ("Compression : le taux de compression du goulot", "pages/entrainer.py", ":material/compress:"),
+]
+PATH = [
+    ("1. Entraîner un premier autoencodeur et regarder ses reconstructions", "pages/entrainer.py"),
+    ("2. Explorer son espace latent, face à l'ACP", "pages/espace_latent.py"),
+    ("3. Nettoyer et restaurer des images abîmées", "pages/debruitage.py"),
+    ("4. Repérer les intrus grâce à l'erreur de reconstruction", "pages/anomalies.py"),
+]
+
+st.title("Atelier autoencodeurs")
+st.markdown((LESSONS / "accueil_intro.md").read_text(encoding="utf-8"))
+
+data = current_dataset()
+current = current_model()
+config = current.config if current else ModelConfig(image_shape=data.image_shape)
+st.subheader("Le modèle courant, couche par couche")
+st.graphviz_chart(architecture_dot(config))
+st.caption(f"{'Votre modèle' if current else 'Modèle par défaut (pas encore entraîné)'} : "
+           f"{model_summary(config)}, sur {data.title}. Chaque case donne la taille des données "
+           "à cette étape ; la case jaune est le code z, le goulot d'étranglement.")
+
+left, right = st.columns(2)
+with left:
+    st.subheader("À quoi servent les autoencodeurs ?")
+    for label, target, icon in USES:
+        st.page_link(target, label=label, icon=icon)
+with right:
+    st.subheader("Parcours conseillé")
+    for label, target in PATH:
+        st.page_link(target, label=label)
+    right_answers, answered = quiz_score()
+    st.metric("Votre score aux quiz", f"{right_answers} / {answered}" if answered else "aucun quiz fait",
+              help="Répondez aux quiz à la fin de chaque leçon ; le score reste pendant la session.")
+
+lesson_ui("accueil")
