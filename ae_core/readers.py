@@ -146,7 +146,7 @@ def prepare_table(frame: pd.DataFrame, label_column: str | None = None, notes: t
             skipped.append(name)
             continue
         finite = values[np.isfinite(values)]
-        if len(finite) == 0 or finite.std() == 0:
+        if len(finite) == 0 or finite.min() == finite.max():
             dropped.append(name)
         else:
             numeric[name] = values
@@ -223,16 +223,17 @@ def read_image(data: bytes, image_shape: tuple[int, int, int], max_bytes: int = 
     if len(data) > max_bytes:
         raise ReaderError(f"Image trop lourde ({len(data) / 1e6:.1f} Mo) : la limite est de "
                           f"{max_bytes / 1e6:.0f} Mo.")
+    too_big = f"la limite est de {MAX_IMAGE_PIXELS / 1e6:.0f} millions de pixels."
     try:
         img = Image.open(io.BytesIO(data))
-    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, ValueError,
-            SyntaxError, EOFError) as exc:
+    except Image.DecompressionBombError as exc:  # PIL's own, far larger limit
+        raise ReaderError(f"Image trop grande : {too_big}") from exc
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError) as exc:
         raise ReaderError("Ce fichier n'est pas une image PNG ou JPEG lisible.") from exc
     if img.format not in ("PNG", "JPEG"):
         raise ReaderError(f"Format {img.format} non pris en charge : envoyez une image PNG ou JPEG.")
     if img.width * img.height > MAX_IMAGE_PIXELS:
-        raise ReaderError(f"Image trop grande ({img.width} × {img.height} pixels) : la limite est de "
-                          f"{MAX_IMAGE_PIXELS / 1e6:.0f} millions de pixels.")
+        raise ReaderError(f"Image trop grande ({img.width} × {img.height} pixels) : {too_big}")
     if getattr(img, "is_animated", False):
         raise ReaderError("Image animée refusée : envoyez une image fixe.")
     if img.mode.startswith("I") or img.mode == "F" or (data[12:16] == b"IHDR" and data[24] == 16):
