@@ -1,0 +1,203 @@
+"""The latent space next to PCA: 2-D maps, decoding anywhere, interpolation, error vs k, probes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+from torch import nn
+
+from .data import Dataset, train_val_split
+from .metrics import as_float, encode, linear_probe
+from .models import ModelConfig
+from .train import TrainConfig, Trainer, recipe
+
+MAX_POINTS = 1000  # above this Plotly switches to WebGL and clicks get slow
+
+
+def balanced_sample(labels: torch.Tensor, n: int = MAX_POINTS, seed: int = 0,
+                    pool: torch.Tensor | None = None) -> torch.Tensor:
+    """Sorted row indices (<= n,) into `labels` (N,), n // classes of each class, drawn from `pool`."""
+    pool = torch.arange(len(labels)) if pool is None else pool
+    classes = labels[pool].unique()
+    if n < len(classes):
+        raise ValueError(f"n must be at least the number of classes ({len(classes)}), got {n}")
+    g = torch.Generator().manual_seed(seed)
+    per_class = n // len(classes)
+    picks = []
+    for c in classes:
+        rows = pool[labels[pool] == c]
+        picks.append(rows[torch.randperm(len(rows), generator=g)[:per_class]])
+    return torch.cat(picks).sort().values
+
+
+class LatentPlane:
+    """The 2-D map of codes (N, d): the codes themselves when d == 2, else their first two PCA axes.
+
+    `from_2d` maps a map point back to a code on that plane, so any latent size can be decoded.
+    """
+
+    def __init__(self, codes: np.ndarray, seed: int = 0):
+        codes = np.asarray(codes, dtype=np.float64)
+        self.dim = codes.shape[1]
+        self.projected = self.dim > 2
+        self.pca = None
+        self.explained = 1.0
+        if self.projected:
+            from sklearn.decomposition import PCA
+
+            self.pca = PCA(n_components=2, random_state=seed).fit(codes)
+            self.explained = float(self.pca.explained_variance_ratio_.sum())
+
+    def to_2d(self, codes: np.ndarray) -> np.ndarray:
+        """Map coordinates (N, 2) of codes (N, d)."""
+        codes = np.asarray(codes, dtype=np.float64)
+        return self.pca.transform(codes) if self.projected else codes[:, :2].copy()
+
+    def from_2d(self, points: np.ndarray) -> np.ndarray:
+        """Codes (N, d) on the plane for map points (N, 2)."""
+        points = np.atleast_2d(np.asarray(points, dtype=np.float64))
+        return self.pca.inverse_transform(points) if self.projected else points.copy()
+
+
+def map_extent(points: np.ndarray, margin: float = 0.05) -> tuple[np.ndarray, np.ndarray]:
+    """(low (2,), high (2,)) of map points (N, 2), widened by `margin` of the range on each side."""
+    low, high = points.min(0), points.max(0)
+    pad = margin * np.maximum(high - low, 1e-6)
+    return low - pad, high + pad
+
+
+def grid_points(low: Sequence[float], high: Sequence[float], n: int) -> np.ndarray:
+    """A regular n x n grid (n*n, 2), row by row from the top (highest y) like an image."""
+    if n < 2:
+        raise ValueError(f"n must be >= 2, got {n}")
+    xs = np.linspace(low[0], high[0], n)
+    ys = np.linspace(high[1], low[1], n)
+    gx, gy = np.meshgrid(xs, ys)  # (n, n) each, row i = one y
+    return np.stack([gx.ravel(), gy.ravel()], axis=1)
+
+
+@torch.no_grad()
+def decode_codes(model: nn.Module, codes: np.ndarray | torch.Tensor) -> torch.Tensor:
+    """Images (N, C, H, W) in [0, 1] on the CPU, decoded from codes (N, d)."""
+    model.eval()
+    device = next(model.parameters()).device
+    z = torch.as_tensor(np.asarray(codes), dtype=torch.float32, device=device)
+    return model.decode(z.view(len(z), -1)).cpu().clamp_(0.0, 1.0)
+
+
+def mosaic(images: torch.Tensor, n_cols: int) -> torch.Tensor:
+    """One image (C, rows*H, n_cols*W) tiling images (rows*n_cols, C, H, W) row by row."""
+    if len(images) % n_cols:
+        raise ValueError(f"{len(images)} images do not fill rows of {n_cols}")
+    _, c, h, w = images.shape
+    rows = len(images) // n_cols
+    tiles = images.view(rows, n_cols, c, h, w).permute(2, 0, 3, 1, 4)  # (C, rows, H, cols, W)
+    return tiles.reshape(c, rows * h, n_cols * w)
+
+
+def decode_grid(model: nn.Module, plane: LatentPlane, low: Sequence[float], high: Sequence[float],
+                n: int = 10) -> torch.Tensor:
+    """Mosaic (C, n*H, n*W) of images decoded on an n x n grid of the map, top row = highest y."""
+    return mosaic(decode_codes(model, plane.from_2d(grid_points(low, high, n))), n)
+
+
+def lerp(a: torch.Tensor, b: torch.Tensor, steps: int) -> torch.Tensor:
+    """(steps, *a.shape): a, b and the evenly spaced points of the straight line between them."""
+    if steps < 2:
+        raise ValueError(f"steps must be >= 2, got {steps}")
+    a, b = torch.as_tensor(a, dtype=torch.float32), torch.as_tensor(b, dtype=torch.float32)
+    t = torch.linspace(0.0, 1.0, steps).view(-1, *([1] * a.dim()))  # (steps, 1, ...)
+    return a + t * (b - a)
+
+
+def interpolation(model: nn.Module, x0: torch.Tensor, x1: torch.Tensor, steps: int = 8
+                  ) -> tuple[torch.Tensor, torch.Tensor]:
+    """(decoded, faded), each (steps, C, H, W): decoded along the line between the codes of images
+    x0, x1 (C, H, W), and the pixel cross-fade of the same two images."""
+    z = encode(model, torch.stack([x0, x1]))  # (2, d)
+    decoded = decode_codes(model, lerp(z[0], z[1], steps))
+    return decoded, lerp(as_float(x0), as_float(x1), steps)
+
+
+def pca_error_curve(train_images: torch.Tensor, test_images: torch.Tensor, ks: Sequence[int],
+                    clip: bool = True, seed: int = 0) -> np.ndarray:
+    """Mean squared error per pixel (len(ks),) of PCA with k components for each k, one fit for all.
+
+    With clip=True reconstructions are clipped to [0, 1], as PCABaseline does.
+    """
+    from sklearn.decomposition import PCA
+
+    X = as_float(train_images).flatten(1).numpy()
+    T = as_float(test_images).flatten(1).numpy()
+    k_max = max(ks)
+    if min(ks) < 1 or k_max > min(X.shape):
+        raise ValueError(f"every k must be in [1, {min(X.shape)}], got {list(ks)}")
+    pca = PCA(n_components=k_max, svd_solver="full", random_state=seed).fit(X)
+    V = pca.components_  # (k_max, D), orthonormal rows
+    z = (T - pca.mean_) @ V.T  # (N, k_max)
+    errors = []
+    for k in ks:
+        t_hat = pca.mean_ + z[:, :k] @ V[:k]
+        if clip:
+            t_hat = np.clip(t_hat, 0.0, 1.0)
+        errors.append(float(np.mean((t_hat - T) ** 2)))
+    return np.array(errors)
+
+
+def latent_model_config(data: Dataset, latent_dim: int = 2) -> ModelConfig:
+    """The page's autoencoder: an MLP with a linear bottleneck of `latent_dim` numbers."""
+    c, h, w = data.image_shape
+    hidden = (256, 128) if c * h * w > 256 else (128, 64)
+    return ModelConfig(arch="mlp", image_shape=data.image_shape, latent_dim=latent_dim, hidden=hidden)
+
+
+def latent_trainer(data: Dataset, latent_dim: int = 2, max_train: int = 10_000, seed: int = 0,
+                   **train_overrides) -> Trainer:
+    """A trainer of the page's autoencoder on at most `max_train` training rows of `data`."""
+    config = recipe(data.name, seed=seed, **train_overrides)
+    train_idx, val_idx = train_val_split(data, seed=seed)
+    if len(train_idx) > max_train:
+        g = torch.Generator().manual_seed(seed)
+        train_idx = train_idx[torch.randperm(len(train_idx), generator=g)[:max_train]].sort().values
+    return Trainer(latent_model_config(data, latent_dim), config, data.images, train_idx, val_idx)
+
+
+def probe_accuracies(features: dict[str, tuple[np.ndarray, np.ndarray]], train_y: np.ndarray,
+                     test_y: np.ndarray, seed: int = 0) -> dict[str, float]:
+    """Linear-probe test accuracy for each name -> (train features (N, F), test features (M, F))."""
+    return {name: linear_probe(tr, train_y, te, test_y, seed) for name, (tr, te) in features.items()}
+
+
+def trustworthiness(high: np.ndarray, low: np.ndarray, n_neighbors: int = 10) -> float:
+    """Share in [0, 1] of each point's map neighbours that are true neighbours (Venna & Kaski, 2001).
+
+    high (N, D) the original points, low (N, 2) the map; 1 means no false neighbours.
+    """
+    from sklearn.manifold import trustworthiness as sk_trustworthiness
+
+    return float(sk_trustworthiness(np.asarray(high).reshape(len(high), -1), np.asarray(low),
+                                    n_neighbors=n_neighbors))
+
+
+def manifold_model_config(dim: int = 3) -> ModelConfig:
+    """A small dim -> 2 -> dim MLP autoencoder with a linear output, for standardised points."""
+    return ModelConfig(arch="mlp", image_shape=(1, 1, dim), latent_dim=2, hidden=(32, 32), output="linear")
+
+
+def manifold_trainer(points: np.ndarray, seed: int = 0, epochs: int = 60, batch_size: int = 64,
+                     lr: float = 2e-2) -> Trainer:
+    """A trainer (MSE) of manifold_model_config on points (n, dim), validated on the same points:
+    the map shows where each training point lands."""
+    x = torch.as_tensor(np.asarray(points), dtype=torch.float32)
+    x = x.reshape(len(x), 1, 1, -1)  # (n, 1, 1, dim): points as one-pixel-high images
+    config = TrainConfig(epochs=epochs, batch_size=batch_size, lr=lr, loss="mse", seed=seed)
+    idx = torch.arange(len(x))
+    return Trainer(manifold_model_config(x.shape[-1]), config, x, idx, idx)
+
+
+def manifold_codes(model: nn.Module, points: np.ndarray) -> np.ndarray:
+    """2-D codes (n, 2) of points (n, dim)."""
+    x = torch.as_tensor(np.asarray(points), dtype=torch.float32)
+    return encode(model, x.reshape(len(x), 1, 1, -1)).numpy()
