@@ -87,20 +87,10 @@ def decode_codes(model: nn.Module, codes: np.ndarray | torch.Tensor) -> torch.Te
     return model.decode(z.view(len(z), -1)).cpu().clamp_(0.0, 1.0)
 
 
-def mosaic(images: torch.Tensor, n_cols: int) -> torch.Tensor:
-    """One image (C, rows*H, n_cols*W) tiling images (rows*n_cols, C, H, W) row by row."""
-    if len(images) % n_cols:
-        raise ValueError(f"{len(images)} images do not fill rows of {n_cols}")
-    _, c, h, w = images.shape
-    rows = len(images) // n_cols
-    tiles = images.view(rows, n_cols, c, h, w).permute(2, 0, 3, 1, 4)  # (C, rows, H, cols, W)
-    return tiles.reshape(c, rows * h, n_cols * w)
-
-
 def decode_grid(model: nn.Module, plane: LatentPlane, low: Sequence[float], high: Sequence[float],
                 n: int = 10) -> torch.Tensor:
-    """Mosaic (C, n*H, n*W) of images decoded on an n x n grid of the map, top row = highest y."""
-    return mosaic(decode_codes(model, plane.from_2d(grid_points(low, high, n))), n)
+    """Images (n*n, C, H, W) decoded on grid_points(low, high, n) of the map, row by row from the top."""
+    return decode_codes(model, plane.from_2d(grid_points(low, high, n)))
 
 
 def lerp(a: torch.Tensor, b: torch.Tensor, steps: int) -> torch.Tensor:

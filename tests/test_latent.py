@@ -18,7 +18,6 @@ from ae_core.latent import (
     manifold_codes,
     manifold_trainer,
     map_extent,
-    mosaic,
     pca_error_curve,
     probe_accuracies,
     trustworthiness,
@@ -68,24 +67,15 @@ def test_grid_runs_row_by_row_from_the_top_left_corner():
         grid_points(low, high, 1)
 
 
-def test_mosaic_puts_image_k_at_row_k_div_n_and_column_k_mod_n():
-    images = torch.arange(6, dtype=torch.float32).view(6, 1, 1, 1).expand(6, 1, 2, 3)
-    m = mosaic(images, 3)
-    assert m.shape == (1, 4, 9)
-    assert m[0, 0, 0] == 0 and m[0, 0, 8] == 2 and m[0, 3, 0] == 3 and m[0, 3, 8] == 5
-    with pytest.raises(ValueError):
-        mosaic(images, 4)
-
-
 def test_decode_grid_is_the_decoder_on_the_grid():
     model = build_model(TINY, seed=0)
     plane = LatentPlane(np.zeros((4, 2)))
-    m = decode_grid(model, plane, (-1.0, -2.0), (1.0, 2.0), n=4)
-    assert m.shape == (1, 32, 32) and 0.0 <= m.min() and m.max() <= 1.0
+    images = decode_grid(model, plane, (-1.0, -2.0), (1.0, 2.0), n=4)
+    assert images.shape == (16, 1, 8, 8) and 0.0 <= images.min() and images.max() <= 1.0
     top_left = model.decode(torch.tensor([[-1.0, 2.0]])).detach()[0]
-    torch.testing.assert_close(m[:, :8, :8], top_left)
+    torch.testing.assert_close(images[0], top_left)
     bottom_right = decode_codes(model, np.array([[1.0, -2.0]]))[0]
-    torch.testing.assert_close(m[:, 24:, 24:], bottom_right)
+    torch.testing.assert_close(images[-1], bottom_right)
 
 
 def test_lerp_goes_straight_from_a_to_b():
