@@ -72,9 +72,10 @@ class PCABaseline:
         """Codes (N, k)."""
         return self.pca.transform(as_float(images).flatten(1).numpy())
 
-    def decode(self, codes: np.ndarray) -> torch.Tensor:
+    def decode(self, codes: np.ndarray, clip: bool = True) -> torch.Tensor:
         """Images (N, C, H, W) from codes (N, k), clipped to [0, 1] like a Sigmoid output."""
-        x = np.clip(self.pca.inverse_transform(codes), 0.0, 1.0)
+        x = self.pca.inverse_transform(codes)
+        x = np.clip(x, 0.0, 1.0) if clip else x
         return torch.from_numpy(x).float().view(-1, *self.shape)
 
     def reconstruct(self, images: torch.Tensor) -> torch.Tensor:

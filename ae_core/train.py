@@ -157,8 +157,10 @@ class Trainer:
         Raises TrainingDiverged (once) when the loss stops being finite.
         """
         deadline = time.perf_counter() + budget_s
-        while not self.done and time.perf_counter() < deadline:
-            self._advance(deadline)
+        while not self.done:
+            self._advance(deadline)  # at least one batch, however small the budget
+            if time.perf_counter() >= deadline:
+                break
         return not self.done
 
     def _advance(self, deadline: float) -> None:

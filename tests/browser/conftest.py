@@ -18,8 +18,6 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 READY = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 
-pytestmark = pytest.mark.browser
-
 
 def _require_browser():
     """Skip without Chromium or Playwright, except in CI (CI=true), where that is a failure."""

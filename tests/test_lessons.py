@@ -1,0 +1,31 @@
+"""Every page has a lesson and a quiz; every quiz is well formed."""
+
+import re
+import tomllib
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGES = ["accueil", "entrainer", "espace_latent", "debruitage", "anomalies"]
+
+
+@pytest.mark.parametrize("page_id", PAGES)
+def test_page_has_lesson_and_quiz(page_id):
+    lesson = (ROOT / "lessons" / f"{page_id}.md").read_text(encoding="utf-8")
+    assert "Références" in lesson and len(lesson) > 1000
+    with open(ROOT / "lessons" / f"{page_id}.toml", "rb") as f:
+        questions = tomllib.load(f)["questions"]
+    assert 2 <= len(questions) <= 4
+    for q in questions:
+        assert set(q) == {"question", "choices", "answer", "explanation"}
+        assert len(q["choices"]) == len(set(q["choices"])) >= 2
+        assert isinstance(q["answer"], int) and 0 <= q["answer"] < len(q["choices"])
+        assert q["question"].strip() and q["explanation"].strip()
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "lessons").glob("*.md")), ids=lambda p: p.name)
+def test_lessons_are_french_and_clean(path):
+    text = path.read_text(encoding="utf-8")
+    assert re.search(r"[éèàçê]", text), "no accented letter: is this French?"
+    assert "TODO" not in text and "Lorem" not in text

@@ -1,0 +1,74 @@
+import pytest
+import torch
+from torch import nn
+
+from ae_core import ConvAutoencoder, MLPAutoencoder, ModelConfig, build_model, count_parameters
+
+
+@pytest.mark.parametrize("shape", [(1, 28, 28), (1, 8, 8)])
+@pytest.mark.parametrize("arch,latent", [("mlp", 2), ("mlp", 12), ("conv", 5), ("conv", None)])
+def test_encode_decode_shapes(shape, arch, latent):
+    config = ModelConfig(arch, shape, latent)
+    model = build_model(config)
+    x = torch.rand(3, *shape)
+    z = model.encode(x)
+    assert z.shape == (3, config.code_dim)
+    x_hat = model.decode(z)
+    assert x_hat.shape == x.shape and 0 <= x_hat.min() and x_hat.max() <= 1
+    assert torch.allclose(model(x), x_hat)
+    assert torch.allclose(torch.sigmoid(model.decode_logits(z)), x_hat)
+
+
+def test_course_preset_matches_the_course():
+    model = build_model(ModelConfig.course())
+    assert isinstance(model, MLPAutoencoder)
+    linears = [m for m in model.modules() if isinstance(m, nn.Linear)]
+    assert [(m.in_features, m.out_features) for m in linears] == [
+        (784, 128), (128, 64), (64, 12), (12, 64), (64, 128), (128, 784)]
+    assert isinstance(model.encoder[-1], nn.ReLU)  # the ReLU after the bottleneck
+    assert isinstance(model.output, nn.Sigmoid)
+    assert count_parameters(model) == 219_804
+
+
+def test_course_conv_layers():
+    model = build_model(ModelConfig("conv", (1, 28, 28), None))
+    assert isinstance(model, ConvAutoencoder)
+    convs = [(m.in_channels, m.out_channels, m.stride[0]) for m in model.modules()
+             if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d))]
+    assert convs == [(1, 16, 2), (16, 32, 2), (32, 16, 2), (16, 1, 2)]
+    assert model.encode(torch.rand(1, 1, 28, 28)).shape == (1, 32 * 7 * 7)
+
+
+def test_linear_output_is_unbounded():
+    model = build_model(ModelConfig("mlp", (1, 1, 5), 2, (8,), output="linear"))
+    assert isinstance(model.output, nn.Identity)
+
+
+def test_same_seed_same_weights_other_seed_differs():
+    a, b, c = (build_model(ModelConfig(), seed=s) for s in (1, 1, 2))
+    for pa, pb in zip(a.parameters(), b.parameters()):
+        assert torch.equal(pa, pb)
+    assert not all(torch.equal(pa, pc) for pa, pc in zip(a.parameters(), c.parameters()))
+
+
+def test_init_leaves_global_rng_alone():
+    torch.manual_seed(0)
+    expected = torch.rand(3)
+    torch.manual_seed(0)
+    build_model(ModelConfig(), seed=5)
+    assert torch.equal(torch.rand(3), expected)
+
+
+@pytest.mark.parametrize("kwargs,match", [
+    (dict(latent_dim=0), "latent_dim"),
+    (dict(hidden=()), "hidden"),
+    (dict(arch="transformer"), "arch"),
+    (dict(bottleneck="tanh"), "bottleneck"),
+    (dict(latent_dim=None), "only allowed"),
+    (dict(arch="conv", image_shape=(1, 10, 10)), "divisible by 4"),
+    (dict(image_shape=(28, 28)), "image_shape"),
+    (dict(output="softmax"), "output"),
+])
+def test_bad_configs_raise_value_error(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        ModelConfig(**kwargs)
