@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import torch
 from torch import nn
 
 from .data import Dataset, train_val_split
-from .metrics import as_float, encode, linear_probe
+from .metrics import PCABaseline, as_float, encode, linear_probe, reconstruction_errors
 from .models import ModelConfig
 from .train import TrainConfig, Trainer, recipe
 
@@ -147,10 +148,7 @@ def latent_trainer(data: Dataset, latent_dim: int = 2, max_train: int = 10_000, 
                    **train_overrides) -> Trainer:
     """A trainer of the page's autoencoder on at most `max_train` training rows of `data`."""
     config = recipe(data.name, seed=seed, **train_overrides)
-    train_idx, val_idx = train_val_split(data, seed=seed)
-    if len(train_idx) > max_train:
-        g = torch.Generator().manual_seed(seed)
-        train_idx = train_idx[torch.randperm(len(train_idx), generator=g)[:max_train]].sort().values
+    train_idx, val_idx = split_rows(data, seed, max_train)
     return Trainer(latent_model_config(data, latent_dim), config, data.images, train_idx, val_idx)
 
 
@@ -191,3 +189,75 @@ def manifold_codes(model: nn.Module, points: np.ndarray) -> np.ndarray:
     """2-D codes (n, 2) of points (n, dim)."""
     x = torch.as_tensor(np.asarray(points), dtype=torch.float32)
     return encode(model, x.reshape(len(x), 1, 1, -1)).numpy()
+
+
+def _subset(idx: torch.Tensor, n: int, seed: int) -> torch.Tensor:
+    """At most n of the rows idx, drawn with seed, sorted."""
+    if len(idx) <= n:
+        return idx
+    return idx[torch.randperm(len(idx), generator=torch.Generator().manual_seed(seed))[:n]].sort().values
+
+
+@dataclass(frozen=True, eq=False)
+class LatentMaps:
+    """The autoencoder's and PCA's 2-D maps of one balanced validation sample, and their figures."""
+
+    rows: torch.Tensor  # (N,) dataset rows of the sample
+    codes: np.ndarray  # (N, d) autoencoder codes
+    plane: LatentPlane  # codes -> map, and back
+    ae_xy: np.ndarray  # (N, 2)
+    pca: PCABaseline  # 2 components, fitted on training rows
+    pca_xy: np.ndarray  # (N, 2)
+    ae_errors: np.ndarray  # (N,) per-sample MSE
+    pca_errors: np.ndarray  # (N,)
+    ae_trust: float  # trustworthiness of each map against the pixels
+    pca_trust: float
+    ae_val_mse: float  # mean MSE over every validation row
+    pca_val_mse: float
+
+
+def latent_maps(model: nn.Module, data: Dataset, train_idx: torch.Tensor, val_idx: torch.Tensor,
+                n: int = MAX_POINTS, seed: int = 0, max_pca_train: int = 10_000) -> LatentMaps:
+    """Both maps of a balanced sample of <= n validation rows; PCA is fitted on <= max_pca_train rows."""
+    rows = balanced_sample(data.labels, n, seed, pool=val_idx)
+    x = data.images[rows]
+    pca = PCABaseline(data.images[_subset(train_idx, max_pca_train, seed)], 2, seed)
+    codes = encode(model, x).numpy()
+    plane = LatentPlane(codes, seed)
+    ae_xy, pca_xy = plane.to_2d(codes), pca.encode(x)
+    pixels = as_float(x).flatten(1).numpy()
+    val = data.images[val_idx]
+    return LatentMaps(rows, codes, plane, ae_xy, pca, pca_xy,
+                      reconstruction_errors(model, x).numpy(), pca.errors(x).numpy(),
+                      trustworthiness(pixels, ae_xy), trustworthiness(pixels, pca_xy),
+                      float(reconstruction_errors(model, val).mean()), float(pca.errors(val).mean()))
+
+
+def probe_scores(model: nn.Module, pca: PCABaseline, data: Dataset, train_idx: torch.Tensor,
+                 val_idx: torch.Tensor, n_train: int = 1000, n_test: int = 500, seed: int = 0
+                 ) -> dict[str, float]:
+    """Linear-probe accuracy on autoencoder codes, PCA codes and raw pixels, on balanced samples."""
+    tr = balanced_sample(data.labels, n_train, seed, pool=train_idx)
+    te = balanced_sample(data.labels, n_test, seed, pool=val_idx)
+    xtr, xte = data.images[tr], data.images[te]
+    features = {"autoencoder": (encode(model, xtr).numpy(), encode(model, xte).numpy()),
+                "pca": (pca.encode(xtr), pca.encode(xte)),
+                "pixels": (as_float(xtr).flatten(1).numpy(), as_float(xte).flatten(1).numpy())}
+    return probe_accuracies(features, data.labels[tr].numpy(), data.labels[te].numpy(), seed)
+
+
+def ae_error_curve(data: Dataset, ks: Sequence[int], seed: int = 0, max_train: int = 10_000,
+                   **train_overrides) -> np.ndarray:
+    """Validation MSE per pixel (len(ks),) of the page's autoencoder trained afresh for each code size k."""
+    errors = []
+    for k in ks:
+        trainer = latent_trainer(data, k, max_train, seed, **train_overrides)
+        trainer.run()
+        errors.append(trainer.history.val_mse[-1])
+    return np.array(errors)
+
+
+def split_rows(data: Dataset, seed: int = 0, max_train: int = 10_000) -> tuple[torch.Tensor, torch.Tensor]:
+    """(train, validation) rows of the page's autoencoders: <= max_train seeded training rows."""
+    train_idx, val_idx = train_val_split(data, seed=seed)
+    return _subset(train_idx, max_train, seed), val_idx

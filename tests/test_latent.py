@@ -7,12 +7,14 @@ from sklearn.decomposition import PCA
 
 from ae_core import ModelConfig, PCABaseline, build_model, make_manifold
 from ae_core.latent import (
+    ae_error_curve,
     LatentPlane,
     balanced_sample,
     decode_codes,
     decode_grid,
     grid_points,
     interpolation,
+    latent_maps,
     latent_trainer,
     lerp,
     manifold_codes,
@@ -20,9 +22,9 @@ from ae_core.latent import (
     map_extent,
     pca_error_curve,
     probe_accuracies,
+    probe_scores,
     trustworthiness,
 )
-from ae_core.metrics import encode, reconstruction_errors
 
 TINY = ModelConfig(image_shape=(1, 8, 8), latent_dim=2, hidden=(16,))
 
@@ -155,19 +157,17 @@ def _quality_bars(data):
     """k=2: the page's autoencoder beats PCA on validation MSE, probe accuracy and trustworthiness."""
     trainer = latent_trainer(data, latent_dim=2)
     trainer.run()
-    val = data.images[trainer.val_idx]
-    pca = PCABaseline(data.images[trainer.train_idx], 2)
-    ae_mse = float(reconstruction_errors(trainer.model, val).mean())
-    pca_mse = float(pca.errors(val).mean())
-    assert ae_mse < 0.9 * pca_mse, (ae_mse, pca_mse)
-    tr = balanced_sample(data.labels, 1000, pool=trainer.train_idx)
-    te = balanced_sample(data.labels, 500, pool=trainer.val_idx)
-    feats = {"ae": (encode(trainer.model, data.images[tr]).numpy(), encode(trainer.model, data.images[te]).numpy()),
-             "pca": (pca.encode(data.images[tr]), pca.encode(data.images[te]))}
-    acc = probe_accuracies(feats, data.labels[tr].numpy(), data.labels[te].numpy())
-    assert acc["ae"] >= acc["pca"], acc
-    pixels = data.images[te].flatten(1).float().numpy()
-    assert trustworthiness(pixels, feats["ae"][1]) > trustworthiness(pixels, feats["pca"][1])
+    maps = latent_maps(trainer.model, data, trainer.train_idx, trainer.val_idx)
+    n = len(maps.rows)
+    assert n == min(1000, len(trainer.val_idx)) and maps.ae_xy.shape == maps.pca_xy.shape == (n, 2)
+    assert not maps.plane.projected
+    assert maps.ae_val_mse == pytest.approx(trainer.history.val_mse[-1], rel=1e-4)
+    assert maps.ae_val_mse < 0.9 * maps.pca_val_mse, (maps.ae_val_mse, maps.pca_val_mse)
+    assert maps.ae_errors.mean() < maps.pca_errors.mean()
+    assert maps.ae_trust > maps.pca_trust, (maps.ae_trust, maps.pca_trust)
+    acc = probe_scores(trainer.model, maps.pca, data, trainer.train_idx, trainer.val_idx)
+    assert acc["autoencoder"] >= acc["pca"], acc
+    assert acc["pixels"] > 0.8, acc
 
 
 def test_quality_bars_on_digits(digits):
@@ -177,3 +177,11 @@ def test_quality_bars_on_digits(digits):
 @pytest.mark.slow
 def test_quality_bars_on_mnist8k(mnist8k):
     _quality_bars(mnist8k)
+
+
+def test_ae_error_curve_is_the_page_trainer_final_validation_mse(digits):
+    curve = ae_error_curve(digits, [2, 4], epochs=2)
+    assert curve.shape == (2,)
+    trainer = latent_trainer(digits, latent_dim=4, epochs=2)
+    trainer.run()
+    assert curve[1] == pytest.approx(trainer.history.val_mse[-1])

@@ -1,0 +1,82 @@
+"""App test of the page « Espace latent et ACP »: it renders, trains live, and shows what it claims."""
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+import ae_core.latent as latent
+import pages.common as common
+
+PAGE = "pages/espace_latent.py"
+
+
+@pytest.fixture
+def at(monkeypatch):
+    st.cache_data.clear()
+    monkeypatch.setattr(common, "CHUNK_S", 5.0)  # fewer reruns: AppTest has no run_every
+    real = latent.ae_error_curve
+    monkeypatch.setattr(latent, "ae_error_curve", lambda data, ks: real(data, ks, epochs=2))
+    at = AppTest.from_file("../app.py", default_timeout=120)
+    at.switch_page(PAGE)
+    at.run()
+    assert not at.exception
+    return at
+
+
+def click(at: AppTest, label: str) -> None:
+    next(b for b in at.button if b.label == label).click().run()
+    assert not at.exception
+
+
+def train_to_end(at: AppTest, key: str, limit: int = 200) -> None:
+    for _ in range(limit):
+        if not at.session_state[f"{key}_running"]:
+            break
+        at.run()
+        assert not at.exception
+    trainer = at.session_state[key]
+    assert trainer.done and trainer.diverged_at is None
+
+
+def test_page_trains_a_2d_autoencoder_and_compares_it_with_pca(at):
+    assert at.title[0].value == "Espace latent et ACP"
+    assert [h.value for h in at.header][:1] == ["Erreur selon la taille du code"]  # no model yet
+    click(at, "Entraîner l'autoencodeur 2-D")
+    train_to_end(at, "latent_trainer")
+    headers = [h.value for h in at.header]
+    assert "Deux cartes des mêmes images" in headers and "Interpolation entre deux images" in headers
+    maps = at.session_state["latent_maps"][2]
+    assert maps.ae_val_mse < maps.pca_val_mse and maps.ae_trust > maps.pca_trust
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["MSE de l'autoencodeur (code 2)"] == common.fr(maps.ae_val_mse)
+
+    at.session_state["latent_selected"] = 5  # what a click on point 5 of either map stores
+    at.run()
+    assert not at.exception
+    row = int(maps.rows[5])
+    assert any(f"Image n° {row}" in m.value for m in at.markdown)
+
+    click(at, "Calculer les sondes linéaires")
+    labels = [m.label for m in at.metric]
+    assert "Précision de la sonde : pixels bruts" in labels
+
+
+def test_error_curve_shows_the_ratio_at_each_k(at):
+    click(at, "Entraîner les autoencodeurs de taille 2, 10, 30")
+    table = at.table[0].value
+    assert list(table["taille du code k"]) == [2, 10, 30]
+    assert all(float(r.replace(",", ".")) > 0 for r in table["rapport autoencodeur / ACP"])
+
+
+def test_current_model_without_one_says_so_in_french(at):
+    at.radio(key="latent_source").set_value("current").run()
+    assert not at.exception
+    assert "Pas de modèle courant" in at.info[0].value
+
+
+def test_swiss_roll_is_unrolled_by_the_autoencoder(at):
+    at.radio(key="latent_shape").set_value("swiss_roll").run()
+    click(at, "Entraîner l'autoencodeur 3 → 2 → 3")
+    train_to_end(at, "latent_manifold")
+    metrics = {m.label: float(m.value.replace(",", ".")) for m in at.metric}
+    assert metrics["Fiabilité du voisinage, autoencodeur"] > metrics["Fiabilité du voisinage, acp"]
