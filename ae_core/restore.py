@@ -218,15 +218,17 @@ def make_trainer(data: Dataset, task: RestoreTask, epochs: int | None = None,
     sizes = SIZES.get(data.name, SIZES["default"])
     epochs = epochs or sizes["epochs"]
     max_train = max_train or sizes["max_train"]
-    config = recipe(data.name, epochs=epochs, batch_size=64, seed=seed)
+    noise = {"noise": task.noise, "noise_level": task.level} if task.kind == "denoise" else {}
+    config = recipe(data.name, epochs=epochs, batch_size=64, seed=seed, **noise)
     train_idx, val_idx = train_val_split(data, seed=seed)
     g = torch.Generator().manual_seed(seed)
     if max_train and len(train_idx) > max_train:
         train_idx = train_idx[torch.randperm(len(train_idx), generator=g)[:max_train]].sort().values
     if len(val_idx) > MAX_VAL:
         val_idx = val_idx[torch.randperm(len(val_idx), generator=g)[:MAX_VAL]].sort().values
-    return Trainer(restore_model_config(data), config, data.images, train_idx, val_idx,
-                   input_fn=task.input_fn())
+    # Denoising goes through TrainConfig's own corruption, so the trainer's config records it.
+    input_fn = None if task.kind == "denoise" else task.input_fn()
+    return Trainer(restore_model_config(data), config, data.images, train_idx, val_idx, input_fn=input_fn)
 
 
 def noise_curve(x: torch.Tensor, noise: str, levels: list[float],

@@ -150,6 +150,8 @@ def test_make_trainer_uses_a_seeded_subset_and_the_course_model(digits):
     assert len(trainer.train_idx) == 300
     assert torch.equal(trainer.train_idx, make_trainer(digits, RestoreTask(), max_train=300).train_idx)
     assert not set(trainer.train_idx.tolist()) & set(trainer.val_idx.tolist())
+    denoiser = make_trainer(digits, RestoreTask("denoise", "salt_pepper", 0.2), max_train=300)
+    assert (denoiser.config.noise, denoiser.config.noise_level) == ("salt_pepper", 0.2)
     x = trainer.batch_input(trainer.train_idx[:5])
     assert torch.allclose(trainer.input_fn(x, trainer.noise_gen), low_resolution(x, 2))
 
