@@ -39,13 +39,13 @@ def model_of(key: str):
 
 
 def column(col, title: str, images: torch.Tensor | None, value: float | None, missing: str = "") -> None:
-    """One column: a title, a PSNR and the images stacked two by two."""
+    """One column: a title, a PSNR and the images in rows of three."""
     col.markdown(f"**{title}**")
     if images is None:
         col.info(missing)
         return
     col.metric("PSNR", "référence" if value is None else f"{fr(value, '.1f')} dB")
-    col.image(mosaic(images.clamp(0, 1), ncols=2, scale=max(1, 112 // images.shape[-1])), width="stretch")
+    col.image(mosaic(images.clamp(0, 1), ncols=3, scale=max(1, 112 // images.shape[-1])), width="stretch")
 
 
 def plain_model_ui():
