@@ -143,19 +143,28 @@ def quiz_score() -> tuple[int, int]:
     return sum(answers), len(answers)
 
 
+def _record_answer(page_id: str, i: int, answer: int) -> None:
+    # A callback, so the score is up to date before any part of the page draws it.
+    choice = st.session_state[f"quiz_{page_id}_{i}"]
+    results = st.session_state.setdefault("quiz", {}).setdefault(page_id, {})
+    if choice is None:
+        results.pop(i, None)
+    else:
+        results[i] = choice == answer
+
+
 def lesson_ui(page_id: str, expanded: bool = False) -> None:
     """The page's lesson (lessons/<page_id>.md) and its quiz, in one collapsible block."""
     with st.expander("📖 Leçon et quiz", expanded=expanded):
         st.markdown((LESSONS / f"{page_id}.md").read_text(encoding="utf-8"))
         st.markdown("#### Quiz")
-        results = st.session_state.setdefault("quiz", {}).setdefault(page_id, {})
         for i, q in enumerate(load_quiz(page_id)):
             choice = st.radio(q["question"], range(len(q["choices"])), index=None,
-                              format_func=lambda j, q=q: q["choices"][j], key=f"quiz_{page_id}_{i}")
+                              format_func=lambda j, q=q: q["choices"][j], key=f"quiz_{page_id}_{i}",
+                              on_change=_record_answer, args=(page_id, i, q["answer"]))
             if choice is None:
                 continue
-            results[i] = choice == q["answer"]
-            if results[i]:
+            if choice == q["answer"]:
                 st.success(f"Bonne réponse. {q['explanation']}")
             else:
                 st.error(f"Pas tout à fait. La bonne réponse : « {q['choices'][q['answer']]} ». "

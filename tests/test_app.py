@@ -1,0 +1,187 @@
+"""App tests (streamlit.testing): the shell, the home page and the training page, driven like a learner."""
+
+import io
+from pathlib import Path
+
+import pytest
+import streamlit as st
+import torch
+from streamlit.runtime.media_file_manager import MediaFileManager
+from streamlit.testing.v1 import app_test as app_test_module
+from streamlit.testing.v1 import AppTest
+from torchvision import datasets
+
+from ae_core import ModelConfig, build_model, save_checkpoint
+from tests.conftest import require_mnist8k
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+PAGES = {"pages/accueil.py": "Atelier autoencodeurs", "pages/entrainer.py": "Entraîner un autoencodeur",
+         "pages/espace_latent.py": "Espace latent et ACP", "pages/debruitage.py": "Débruitage et restauration",
+         "pages/anomalies.py": "Détection d'anomalies"}
+
+
+def app(page: str | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    if page:
+        at.switch_page(page)
+        at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def train_to_end(at: AppTest, max_runs: int = 400) -> AppTest:
+    at.button(key="train_start").click().run()
+    for _ in range(max_runs):
+        if not at.session_state["train_running"]:
+            break
+        at.run()
+    assert not at.session_state["train_running"], "training did not finish"
+    assert not at.exception, at.exception
+    return at
+
+
+def weights(model):
+    return torch.cat([p.detach().flatten() for p in model.parameters()])
+
+
+@pytest.mark.parametrize("page,title", PAGES.items())
+def test_every_page_renders_in_french(page, title):
+    at = app(page)
+    assert at.title[0].value == title
+    assert not at.error, [e.value for e in at.error]
+
+
+def test_home_shows_diagram_links_and_quiz_score():
+    at = app()
+    assert at.selectbox(key="dataset").value == "digits"  # the sidebar (AppTest draws it on the first page only)
+    assert len(at.get("graphviz_chart")) == 1
+    linked = {link.proto.page for link in at.get("page_link")}
+    assert linked == {"entrainer", "espace-latent", "debruitage", "anomalies"}
+    at.radio(key="quiz_accueil_0").set_value(1).run()
+    assert "Bonne réponse" in at.success[0].value
+    assert at.metric[0].value == "1 / 1"
+    at.radio(key="quiz_accueil_1").set_value(0).run()
+    assert "Pas tout à fait" in at.error[0].value and at.metric[0].value == "1 / 2"
+
+
+def test_full_default_training_on_digits_beats_pca():
+    at = train_to_end(app("pages/entrainer.py"))
+    trainer = at.session_state["train"]
+    assert trainer.done and trainer.epoch == 60
+    current = at.session_state["current_model"]
+    assert current.model is trainer.model and current.dataset == "digits"
+    metrics = {m.label: m.value for m in at.metric}
+    assert set(metrics) >= {"MSE de validation", "PSNR", "Taux de compression"}
+    assert "," in metrics["MSE de validation"]  # French decimal comma
+    assert "reconstruit mieux que l'ACP" in at.success[0].value
+    assert "class Autoencoder" in at.code[0].value
+
+
+def test_moving_a_widget_mid_training_does_not_stop_it():
+    at = app("pages/entrainer.py")
+    at.slider(key="train_epochs").set_value(4).run()
+    at.button(key="train_start").click().run()
+    trainer = at.session_state["train"]
+    at.slider(key="train_latent").set_value(3).run()  # the learner moves a slider meanwhile
+    at.switch_page("pages/accueil.py").run()  # ... and visits another page
+    assert at.session_state["train"] is trainer and at.session_state["train_running"]
+    at.switch_page("pages/entrainer.py").run()
+    for _ in range(200):
+        if not at.session_state["train_running"]:
+            break
+        at.run()
+    assert trainer.done and trainer.epoch == 4 and trainer.model_config.latent_dim == 12
+
+
+def test_pause_resume_and_reset():
+    at = app("pages/entrainer.py")
+    at.slider(key="train_epochs").set_value(3).run()
+    at.button(key="train_start").click().run()
+    at.button(key="train_toggle").click().run()  # Pause
+    trainer = at.session_state["train"]
+    position = (trainer.epoch, trainer.batch)
+    at.run().run()
+    assert (trainer.epoch, trainer.batch) == position and not at.session_state["train_running"]
+    assert at.button(key="train_toggle").label == "Reprendre"
+    at.button(key="train_toggle").click().run()
+    assert at.session_state["train_running"]
+    at.button(key="train_reset").click().run()
+    assert "train" not in at.session_state
+
+
+def test_divergence_is_explained_in_french():
+    at = app("pages/entrainer.py")
+    at.radio(key="train_loss").set_value("mse")
+    at.select_slider(key="train_lr").set_value(1.0)
+    at.slider(key="train_epochs").set_value(5).run()
+    at.button(key="train_start").click().run()
+    trainer = at.session_state["train"]
+    trainer.optimizer.param_groups[0]["lr"] = 1e30  # force the blow-up whatever the schedule
+    trainer.scheduler = None
+    for _ in range(50):
+        if not at.session_state["train_running"]:
+            break
+        at.run()
+    assert trainer.diverged_at is not None
+    assert any("Baissez le taux d'apprentissage" in e.value for e in at.error)
+    assert at.session_state.get("current_model") is None  # a diverged model does not become current
+
+
+def test_checkpoint_download_and_upload_round_trip(monkeypatch):
+    managers = []  # each AppTest run serves downloads from a fresh media manager: keep them
+
+    class Recording(MediaFileManager):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            managers.append(self)
+
+    monkeypatch.setattr(app_test_module, "MediaFileManager", Recording)
+    at = train_to_end(app("pages/entrainer.py").slider(key="train_epochs").set_value(2).run())
+    model = at.session_state["current_model"].model
+    button = at.download_button(key="train_download")
+    file_id = button.proto.url.rsplit("/", 1)[-1].split(".")[0]
+    data = managers[-1].read_file(file_id).content
+    at.button(key="train_reset").click().run()
+    del at.session_state["current_model"]
+    at.file_uploader(key="train_upload").upload("modele.pt", data).run()
+    assert "Modèle chargé" in at.success[0].value
+    assert torch.equal(weights(at.session_state["current_model"].model), weights(model))
+
+
+@pytest.mark.parametrize("content,message", [(b"pas un modele", "illisible"),
+                                             (None, "ne vient pas de l'atelier")])
+def test_bad_upload_changes_nothing(content, message):
+    at = app("pages/entrainer.py")
+    if content is None:  # a real PyTorch file, but not one of ours
+        buf = io.BytesIO()
+        torch.save(build_model(ModelConfig()).state_dict(), buf)
+        content = buf.getvalue()
+    at.file_uploader(key="train_upload").upload("autre.pt", content).run()
+    assert any(message in e.value for e in at.error)
+    assert at.session_state.get("current_model") is None and not at.exception
+
+
+def test_upload_switches_to_the_model_dataset(monkeypatch):
+    monkeypatch.setenv("AE_DATA_DIR", str(require_mnist8k()))
+    config = ModelConfig(latent_dim=2)
+    data = save_checkpoint(build_model(config), config, {"dataset": "mnist"})
+    at = app("pages/entrainer.py")
+    at.file_uploader(key="train_upload").upload("m.pt", data).run()
+    assert not at.exception and "MNIST" in at.success[0].value
+    assert at.session_state["current_model"].config == config
+    assert at.session_state["dataset"] == "mnist"
+    assert "MNIST (28×28)" in " ".join(c.value for c in at.caption)
+
+
+def test_offline_dataset_falls_back_to_digits(tmp_path, monkeypatch):
+    st.cache_resource.clear()
+    monkeypatch.setenv("AE_DATA_DIR", str(tmp_path))
+    monkeypatch.setattr(datasets.MNIST, "mirrors", ["http://127.0.0.1:9/"])  # refused at once, on loopback
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.session_state["dataset"] = "mnist"
+    at.run()
+    assert not at.exception
+    assert any("Impossible de télécharger" in e.value for e in at.error)
+    assert "8 × 8" in at.get("graphviz_chart")[0].proto.spec  # the page goes on with the digits
+    st.cache_resource.clear()
