@@ -14,7 +14,7 @@ PAGES = {
                 icon=":material/model_training:"),
     ],
     "Expériences": [
-        st.Page("pages/espace_latent.py", title="Espace latent et ACP", url_path="espace-latent",
+        st.Page("pages/espace_latent.py", title="Espace latent et ACP", url_path="espace_latent",
                 icon=":material/scatter_plot:"),
         st.Page("pages/debruitage.py", title="Débruitage et restauration", url_path="debruitage",
                 icon=":material/auto_fix_high:"),
@@ -23,6 +23,8 @@ PAGES = {
     ],
 }
 
+# url_path = file name: a typed or bookmarked address then resolves even before st.navigation runs
+# (Streamlit first matches it against the files in pages/).
 page = st.navigation(PAGES)
 sidebar_ui()
 page.run()

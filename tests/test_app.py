@@ -57,7 +57,7 @@ def test_home_shows_diagram_links_and_quiz_score():
     assert at.selectbox(key="dataset").value == "digits"  # the sidebar (AppTest draws it on the first page only)
     assert len(at.get("graphviz_chart")) == 1
     linked = {link.proto.page for link in at.get("page_link")}
-    assert linked == {"entrainer", "espace-latent", "debruitage", "anomalies"}
+    assert linked == {"entrainer", "espace_latent", "debruitage", "anomalies"}
     at.radio(key="quiz_accueil_0").set_value(1).run()
     assert "Bonne réponse" in at.success[0].value
     assert at.metric[0].value == "1 / 1"

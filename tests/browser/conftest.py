@@ -42,11 +42,19 @@ def free_port() -> int:
 
 
 def start_server(port: int, env: dict | None = None) -> subprocess.Popen:
-    """`streamlit run app.py` on 127.0.0.1:port; returns once it answers its health check."""
+    """`streamlit run app.py` on 127.0.0.1:port; returns once it answers its health check.
+
+    MNIST comes from the offline folder when there is one; any other download goes to a proxy on
+    loopback that refuses at once, so the offline path is what the browser sees.
+    """
+    from tests.conftest import MNIST8K
+
+    env = {"AE_DATA_DIR": str(MNIST8K), "http_proxy": "http://127.0.0.1:9", "https_proxy": "http://127.0.0.1:9",
+           **(env or {})}
     cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
            "--server.address", "127.0.0.1", "--server.headless", "true",
            "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
-    proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **(env or {})},
+    proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **env},
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     deadline = time.time() + 60
     while time.time() < deadline:
