@@ -38,6 +38,12 @@ def square_mask(image_shape: tuple[int, int, int], top: int, left: int, size: in
     return mask
 
 
+def default_square(image_shape: tuple[int, int, int]) -> tuple[int, int, int]:
+    """(top, left, size) of the page's default hole: a quarter of the side, near the centre."""
+    h, w = image_shape[1:]
+    return h // 3, w // 3, min(h, w) // 4 + 1
+
+
 def random_pixel_mask(shape: tuple[int, ...], fraction: float,
                       generator: torch.Generator | None = None) -> torch.Tensor:
     """Bool mask of `shape` (N, C, H, W), each pixel True (missing) with probability `fraction`."""
@@ -50,6 +56,15 @@ def random_pixel_mask(shape: tuple[int, ...], fraction: float,
 def apply_mask(x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     """x (N, C, H, W) with the pixels where `mask` (broadcastable) is True set to 0; x is not mutated."""
     return x.masked_fill(mask.to(x.device), 0.0)
+
+
+def highlight(x: torch.Tensor, mask: torch.Tensor, color: tuple[float, float, float] = (0.9, 0.15, 0.15)
+              ) -> torch.Tensor:
+    """Grey images (N, 1, H, W) as RGB (N, 3, H, W) with the masked pixels painted `color`, for display."""
+    rgb = x.expand(-1, 3, -1, -1).clone()
+    paint = torch.tensor(color, dtype=x.dtype, device=x.device).view(1, 3, 1, 1).expand_as(rgb)
+    hole = mask.to(x.device).expand(x.shape[0], 1, *x.shape[-2:]).expand_as(rgb)
+    return torch.where(hole, paint, rgb)
 
 
 def fill_holes(model: nn.Module, masked: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:

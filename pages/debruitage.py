@@ -8,8 +8,8 @@ from ae_core import train_val_split
 from ae_core.images import mosaic
 from ae_core.metrics import psnr, reconstruct
 from ae_core.objectives import corrupt
-from ae_core.restore import (RestoreTask, apply_mask, classical_filter, fill_holes, filter_for,
-                             low_resolution, make_trainer, model_restorer, noise_curve,
+from ae_core.restore import (RestoreTask, apply_mask, classical_filter, default_square, fill_holes, filter_for,
+                             highlight, low_resolution, make_trainer, model_restorer, noise_curve,
                              random_pixel_mask, region_psnr, sr_factors, square_mask)
 from pages.common import current_dataset, current_model, fr, lesson_ui, persist, train_ui
 
@@ -17,6 +17,7 @@ NOISES = {"gaussian": "gaussien", "salt_pepper": "sel et poivre", "mask": "masqu
 FILTERS = {"gaussian_blur": "flou gaussien 3×3", "median": "filtre médian 3×3"}
 LEVELS = [round(0.1 * i, 1) for i in range(1, 11)]
 CURVE_IMAGES = 200
+COLORS = {"entrée bruitée": "#9ca3af", "autoencodeur simple": "#2563eb", "autoencodeur débruiteur": "#dc2626"}
 
 st.title("Débruitage et restauration")
 lesson_ui("debruitage")
@@ -38,13 +39,15 @@ def model_of(key: str):
     return trainer.model if trainer is not None and trainer.done and trainer.diverged_at is None else None
 
 
-def column(col, title: str, images: torch.Tensor | None, value: float | None, missing: str = "") -> None:
-    """One column: a title, a PSNR and the images in rows of three."""
+def column(col, title: str, images: torch.Tensor | None, value: float | None, missing: str = "",
+           shown: torch.Tensor | None = None) -> None:
+    """One column: a title, a PSNR and the images (or `shown` in their place) in rows of three."""
     col.markdown(f"**{title}**")
     if images is None:
         col.info(missing)
         return
     col.metric("PSNR", "référence" if value is None else f"{fr(value, '.1f')} dB")
+    images = images if shown is None else shown
     col.image(mosaic(images.clamp(0, 1), ncols=3, scale=max(1, 112 // images.shape[-1])), width="stretch")
 
 
@@ -56,9 +59,9 @@ def plain_model_ui():
             format_func={"courant": "le modèle courant (page « Entraîner »)",
                          "ici": "un autoencodeur convolutif entraîné ici"}.get) == "courant":
         return current.model
-    train_ui(f"{prefix}_plain", lambda: make_trainer(data, RestoreTask("plain")),
+    train_ui(plain_key, lambda: make_trainer(data, RestoreTask("plain")),
              start_label="Entraîner l'autoencodeur simple")
-    return model_of(f"{prefix}_plain")
+    return model_of(plain_key)
 
 
 tab_noise, tab_hole, tab_sr = st.tabs(["Débruitage", "Inpainting", "Super-résolution"])
@@ -69,12 +72,13 @@ with tab_noise:
     level = cols[1].slider("Niveau de bruit", 0.0, 1.0, step=0.05, key="debruitage_level",
                            help="Gaussien : x + niveau × N(0, 1), ramené dans [0, 1]. "
                                 "Sel et poivre, masquage : part des pixels touchés.")
-    with st.expander("Entraîner les autoencodeurs", expanded=model_of(f"{prefix}_dae_{noise}") is None):
+    dae_key, plain_key = f"{prefix}_dae_{noise}", f"{prefix}_plain"
+    with st.expander("Entraîner les autoencodeurs",
+                     expanded=model_of(dae_key) is None or model_of(plain_key) is None):
         plain = plain_model_ui()
         st.markdown(f"**Autoencodeur débruiteur** (bruit {NOISES[noise]})")
         train_level = st.slider("Niveau de bruit à l'entraînement", 0.05, 1.0, step=0.05,
                                 key="debruitage_train_level")
-        dae_key = f"{prefix}_dae_{noise}"
         train_ui(dae_key, lambda: make_trainer(data, RestoreTask("denoise", noise, train_level)),
                  start_label="Entraîner l'autoencodeur débruiteur")
     dae = model_of(dae_key)
@@ -99,7 +103,9 @@ with tab_noise:
     if state.get("debruitage_curve_key") != curve_key:  # recomputed only when a model changes
         state["debruitage_curve"] = noise_curve(data.images[val_idx[:CURVE_IMAGES]], noise, LEVELS, restorers)
         state["debruitage_curve_key"] = curve_key
-    fig = go.Figure([go.Scatter(x=LEVELS, y=ys, name=name, mode="lines+markers")
+    fig = go.Figure([go.Scatter(x=LEVELS, y=ys, name=name, mode="lines+markers",
+                                line_color=COLORS.get(name, "#f59e0b"),  # the filter: orange
+                                line_dash="solid" if name.startswith("autoencodeur") else "dash")
                      for name, ys in state["debruitage_curve"].items()])
     fig.add_vline(x=level, line_dash="dot", annotation_text="niveau choisi")
     fig.update_layout(xaxis_title="niveau de bruit", yaxis_title="PSNR (dB)", height=360,
@@ -112,9 +118,10 @@ with tab_hole:
     cols = st.columns(4)
     kind = cols[0].radio("Zone effacée", ["carré", "pixels au hasard"], key="debruitage_hole_kind")
     if kind == "carré":
-        size = cols[1].slider("Taille du carré", 1, h // 2 + 1, h // 3 + 1, key=f"{prefix}_size")
-        top = cols[2].slider("Ligne du coin", 0, h - 1, h // 3, key=f"{prefix}_top")
-        left = cols[3].slider("Colonne du coin", 0, w - 1, w // 3, key=f"{prefix}_left")
+        top, left, size = default_square(data.image_shape)
+        size = cols[1].slider("Taille du carré", 1, h // 2 + 1, size, key=f"{prefix}_size")
+        top = cols[2].slider("Ligne du coin", 0, h - 1, top, key=f"{prefix}_top")
+        left = cols[3].slider("Colonne du coin", 0, w - 1, left, key=f"{prefix}_left")
         mask = square_mask(data.image_shape, top, left, size).expand_as(x)
     else:
         share = cols[1].slider("Part de pixels effacés", 0.05, 0.9, 0.3, step=0.05, key="debruitage_share")
@@ -131,8 +138,10 @@ with tab_hole:
                 fill_holes(filler, masked, mask) if filler is not None else None}
     for col, (title, images) in zip(st.columns(4), outs.items(), strict=True):
         value = None if images is None or title == "Original" else region_psnr(images, x, mask)
-        column(col, title, images, value, "Pas encore entraîné.")
-    st.caption("PSNR calculé sur la zone effacée seulement : le reste de l'image est connu.")
+        shown = highlight(masked, mask) if images is masked and c == 1 else None
+        column(col, title, images, value, "Pas encore entraîné.", shown)
+    st.caption("Zone effacée en rouge (ses pixels valent 0). PSNR calculé sur la zone effacée seulement : "
+               "le reste de l'image est connu.")
 
 with tab_sr:
     factors = sr_factors(data.image_shape)

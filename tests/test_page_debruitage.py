@@ -6,6 +6,7 @@ import torch
 from streamlit.testing.v1 import AppTest
 
 import pages.common as common
+from ae_core import ModelConfig, build_model
 
 PAGE = "pages/debruitage.py"
 PREFIX = "debruitage_digits"
@@ -98,3 +99,19 @@ def test_inpainting_and_super_resolution_train_and_beat_their_baselines(at):
     assert db(filled) > db(hole) + 2
     nearest, bilinear, ae = (db(v) for v in values[-3:])
     assert ae > bilinear + 1 and ae > nearest + 1
+
+
+def test_the_current_model_serves_as_the_plain_autoencoder(at):
+    config = ModelConfig(image_shape=(1, 8, 8), latent_dim=4, hidden=(16,))
+    at.session_state["current_model"] = common.CurrentModel(build_model(config), config, "digits")
+    at.run()
+    assert not at.exception
+    radio = at.radio(key="debruitage_plain_source")
+    assert radio.value == "courant"
+    assert "Entraîner l'autoencodeur simple" not in [b.label for b in at.button]
+    values = psnrs(at)
+    assert len(values) == 7 + 2  # the plain column of denoising and of inpainting now has a PSNR
+    radio.set_value("ici").run()
+    assert not at.exception
+    assert "Entraîner l'autoencodeur simple" in [b.label for b in at.button]
+    assert len(psnrs(at)) == 7
