@@ -39,16 +39,19 @@ def model_of(key: str):
     return trainer.model if trainer is not None and trainer.done and trainer.diverged_at is None else None
 
 
-def column(col, title: str, images: torch.Tensor | None, value: float | None, missing: str = "",
-           shown: torch.Tensor | None = None) -> None:
-    """One column: a title, a PSNR and the images (or `shown` in their place) in rows of three."""
-    col.markdown(f"**{title}**")
-    if images is None:
-        col.info(missing)
-        return
-    col.metric("PSNR", "référence" if value is None else f"{fr(value, '.1f')} dB")
-    images = images if shown is None else shown
-    col.image(mosaic(images.clamp(0, 1), ncols=3, scale=max(1, 112 // images.shape[-1])), width="stretch")
+def compare_ui(outs: dict, score, shown: dict | None = None) -> None:
+    """One column per entry: title, PSNR `score(images)` against x, images (or `shown[title]`) in rows of 3.
+
+    None stands for a model not trained yet.
+    """
+    for col, (title, images) in zip(st.columns(len(outs)), outs.items(), strict=True):
+        col.markdown(f"**{title}**")
+        if images is None:
+            col.info("Pas encore entraîné.")
+            continue
+        col.metric("PSNR", "référence" if images is x else f"{fr(score(images), '.1f')} dB")
+        images = (shown or {}).get(title, images)
+        col.image(mosaic(images.clamp(0, 1), ncols=3, scale=max(1, 112 // images.shape[-1])), width="stretch")
 
 
 def plain_model_ui():
@@ -86,9 +89,7 @@ with tab_noise:
     outs = {"Original": x, f"Bruitée ({fr(level, '.2f')})": noisy,
             "Autoencodeur simple": reconstruct(plain, noisy) if plain is not None else None,
             "Autoencodeur débruiteur": reconstruct(dae, noisy) if dae is not None else None}
-    for col, (title, images) in zip(st.columns(4), outs.items(), strict=True):
-        value = None if images is None or title == "Original" else psnr(images, x)
-        column(col, title, images, value, "Pas encore entraîné.")
+    compare_ui(outs, lambda images: psnr(images, x))
     if dae is not None:
         trained_at = state[dae_key].config.noise_level
         st.caption(f"Débruiteur entraîné avec un bruit {NOISES[noise]} de niveau {fr(trained_at, '.2f')}.")
@@ -136,17 +137,15 @@ with tab_hole:
             "Comblée par l'autoencodeur simple": fill_holes(plain, masked, mask) if plain is not None else None,
             "Comblée par l'autoencodeur entraîné avec masquage":
                 fill_holes(filler, masked, mask) if filler is not None else None}
-    for col, (title, images) in zip(st.columns(4), outs.items(), strict=True):
-        value = None if images is None or title == "Original" else region_psnr(images, x, mask)
-        shown = highlight(masked, mask) if images is masked and c == 1 else None
-        column(col, title, images, value, "Pas encore entraîné.", shown)
+    compare_ui(outs, lambda images: region_psnr(images, x, mask),
+               shown={"Masquée (trou à 0)": highlight(masked, mask)} if c == 1 else None)
     st.caption("Zone effacée en rouge (ses pixels valent 0). PSNR calculé sur la zone effacée seulement : "
                "le reste de l'image est connu.")
 
 with tab_sr:
     factors = sr_factors(data.image_shape)
     factor = st.radio("Facteur de réduction", factors, format_func=lambda f: f"×{f}", horizontal=True,
-                      key="debruitage_factor")
+                      key=f"{prefix}_factor")  # per dataset: digits only have ×2
     sr_key = f"{prefix}_sr{factor}"
     with st.expander("Entraîner l'autoencodeur de super-résolution", expanded=model_of(sr_key) is None):
         st.caption("Entrée : l'image réduite puis agrandie (bilinéaire) ; cible : l'image d'origine.")
@@ -156,6 +155,4 @@ with tab_sr:
     blurry = low_resolution(x, factor)
     outs = {"Original": x, "Plus proche voisin": low_resolution(x, factor, "nearest"), "Bilinéaire": blurry,
             "Autoencodeur": reconstruct(sr, blurry) if sr is not None else None}
-    for col, (title, images) in zip(st.columns(4), outs.items(), strict=True):
-        value = None if images is None or title == "Original" else psnr(images, x)
-        column(col, title, images, value, "Pas encore entraîné.")
+    compare_ui(outs, lambda images: psnr(images, x))
