@@ -18,6 +18,7 @@ from pages.common import current_dataset, current_model, fr, get_dataset, lesson
 
 AE_KS = (2, 10, 30)  # autoencoder sizes on the error curve; 30 is Hinton & Salakhutdinov's reference
 PCA_KS = tuple(range(1, 33))
+COLORS = px.colors.qualitative.Plotly
 state = st.session_state
 
 
@@ -57,17 +58,24 @@ def on_select(chart_key: str) -> None:
     if points and points[0].get("customdata") is not None:
         custom = points[0]["customdata"]
         state.latent_selected = int(custom[0] if isinstance(custom, list | tuple) else custom)
+    # Clicks on empty space give no points: the last selection stays.
 
 
-def map_figure(xy: np.ndarray, names: list[str], title: str, selected: int | None) -> go.Figure:
-    fig = px.scatter(x=xy[:, 0], y=xy[:, 1], color=names, custom_data=[np.arange(len(xy))],
-                     category_orders={"color": list(data.class_names)}, render_mode="svg", title=title,
-                     labels={"x": "axe 1", "y": "axe 2", "color": "classe"}, opacity=0.8)
+def map_figure(xy: np.ndarray, labels: np.ndarray, title: str, selected: int | None) -> go.Figure:
+    """One SVG trace per class, same colours in both maps; customdata holds the sample position."""
+    fig = go.Figure()
+    for c, name in enumerate(data.class_names):
+        pos = np.flatnonzero(labels == c)
+        fig.add_scatter(x=xy[pos, 0].tolist(), y=xy[pos, 1].tolist(), mode="markers", name=name,
+                        customdata=[[int(i)] for i in pos], marker=dict(size=6, opacity=0.8,
+                                                                        color=COLORS[c % len(COLORS)]),
+                        hovertemplate=f"classe {name}<extra></extra>")
     if selected is not None:
-        fig.add_scatter(x=xy[[selected], 0], y=xy[[selected], 1], mode="markers", name="sélection",
-                        customdata=[[selected]], marker=dict(size=18, symbol="circle-open", color="black",
-                                                              line=dict(width=3)))
-    fig.update_layout(height=460, margin=dict(l=10, r=10, t=40, b=10))
+        fig.add_scatter(x=[float(xy[selected, 0])], y=[float(xy[selected, 1])], mode="markers",
+                        name="sélection", customdata=[[selected]], marker=dict(
+                            size=18, symbol="circle-open", color="black", line=dict(width=3)))
+    fig.update_layout(title=title, height=460, margin=dict(l=10, r=10, t=40, b=10), legend_title="classe",
+                      xaxis_title="axe 1", yaxis_title="axe 2")
     return fig
 
 
@@ -82,8 +90,10 @@ def grid_figure(grid: np.ndarray, low, high, n: int, xy: np.ndarray, point) -> g
                          y=high[1] + cell[1] / 2, sizex=high[0] - low[0] + cell[0],
                          sizey=high[1] - low[1] + cell[1], sizing="stretch", layer="below")
     fig.update_layout(height=520, margin=dict(l=10, r=10, t=10, b=10), showlegend=False,
-                      xaxis=dict(range=[low[0] - cell[0] / 2, high[0] + cell[0] / 2], showgrid=False),
-                      yaxis=dict(range=[low[1] - cell[1] / 2, high[1] + cell[1] / 2], showgrid=False))
+                      xaxis=dict(range=[low[0] - cell[0] / 2, high[0] + cell[0] / 2], showgrid=False,
+                                 zeroline=False),
+                      yaxis=dict(range=[low[1] - cell[1] / 2, high[1] + cell[1] / 2], showgrid=False,
+                                 zeroline=False))
     return fig
 
 
@@ -119,7 +129,8 @@ else:
 if model is not None:
     with st.spinner("Calcul des deux cartes…"):
         maps = session_cached("latent_maps", model, lambda: latent_maps(model, data, train_idx, val_idx))
-    names = [data.class_names[int(c)] for c in data.labels[maps.rows]]
+    labels = data.labels[maps.rows].numpy()
+    names = [data.class_names[c] for c in labels]
     selected = state.get("latent_selected")
     selected = selected if selected is not None and selected < len(maps.rows) else None
     dim = maps.plane.dim
@@ -133,7 +144,7 @@ if model is not None:
     left, right = st.columns(2)
     for col, xy, title, key in ((left, maps.ae_xy, "Autoencodeur", "latent_map_ae"),
                                 (right, maps.pca_xy, "ACP à 2 composantes", "latent_map_pca")):
-        col.plotly_chart(map_figure(xy, names, title, selected), key=key, on_select=lambda k=key: on_select(k),
+        col.plotly_chart(map_figure(xy, labels, title, selected), key=key, on_select=lambda k=key: on_select(k),
                          selection_mode="points", width="stretch")
     if selected is not None:
         with st.container(key="latent_detail", border=True):
@@ -166,7 +177,8 @@ if model is not None:
         st.caption("Les points sont pris dans le plan des deux premiers axes d'ACP des codes.")
     low, high = map_extent(maps.ae_xy)
     n = st.slider("Images par côté de la grille", 5, 20, 12, key="latent_grid_n")
-    grid = mosaic(decode_grid(model, maps.plane, low, high, n), n, pad=0)
+    images = decode_grid(model, maps.plane, low, high, n)
+    grid = mosaic(images, n, pad=0, scale=max(1, 720 // (n * images.shape[-1])))  # crisp when stretched
     pick = []
     for axis, col in enumerate(st.columns(2)):
         key = f"latent_free_{axis}"
