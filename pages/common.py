@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 import plotly.graph_objects as go
 import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
 import torch
 from torch import nn
 
@@ -29,6 +30,14 @@ log = logging.getLogger(__name__)
 
 # torch's thread pool is process-wide: set once, when the first page imports this module.
 torch.set_num_threads(THREADS)
+
+# Streamlit runs an app that has a pages/ folder as a plain folder of pages until app.py has called
+# st.navigation once in this process. When the first visitor opens a page by its address, that
+# page would run alone, without the router and its sidebar: switch that mode off and rerun the
+# same address through app.py. (This runs once, when a page first imports this module.)
+if PagesManager.uses_pages_directory:
+    PagesManager.uses_pages_directory = False
+    st.rerun()
 
 
 # --- datasets ---------------------------------------------------------------------------------
@@ -155,7 +164,7 @@ def _record_answer(page_id: str, i: int, answer: int) -> None:
 
 def lesson_ui(page_id: str, expanded: bool = False) -> None:
     """The page's lesson (lessons/<page_id>.md) and its quiz, in one collapsible block."""
-    with st.expander("📖 Leçon et quiz", expanded=expanded):
+    with st.expander("Leçon et quiz", expanded=expanded, icon=":material/menu_book:"):
         st.markdown((LESSONS / f"{page_id}.md").read_text(encoding="utf-8"))
         st.markdown("#### Quiz")
         for i, q in enumerate(load_quiz(page_id)):

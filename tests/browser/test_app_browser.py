@@ -1,0 +1,70 @@
+"""Browser journeys through the shell and the training page, with screenshots and measured figures."""
+
+import time
+
+import pytest
+
+from tests.browser.conftest import goto, shot, wait_ready
+
+# The default page lives at the root address.
+PAGES = {"": "Atelier autoencodeurs", "entrainer": "Entraîner un autoencodeur",
+         "espace_latent": "Espace latent et ACP", "debruitage": "Débruitage et restauration",
+         "anomalies": "Détection d'anomalies"}
+
+
+@pytest.mark.parametrize("url_path,title", PAGES.items())
+def test_every_page_opens_by_its_address(page, url_path, title):
+    goto(page, url_path)  # once to warm the server's caches for this page
+    start = time.perf_counter()
+    goto(page, url_path)
+    print(f"FIGURE page ready /{url_path}: {time.perf_counter() - start:.2f} s")
+    page.get_by_role("heading", name=title).first.wait_for()
+    assert page.get_by_test_id("stException").count() == 0
+    assert page.get_by_text("Page not found").count() == 0
+    assert page.get_by_test_id("stSidebar").get_by_text("Le modèle courant").is_visible()
+    shot(page, f"page_{url_path or 'accueil'}")
+
+
+def test_train_on_digits_by_clicking(page):
+    goto(page, "entrainer")
+    page.get_by_role("button", name="Démarrer l'entraînement").click()
+    start = time.perf_counter()
+    page.get_by_role("heading", name="Résultat").wait_for(timeout=300_000)
+    print(f"FIGURE default digits training, click to result: {time.perf_counter() - start:.2f} s")
+    wait_ready(page)
+    assert page.get_by_test_id("stException").count() == 0
+    chart = page.locator('[data-testid="stPlotlyChart"]').first
+    assert chart.is_visible() and chart.bounding_box()["height"] > 200
+    assert page.locator(".js-plotly-plot .scatterlayer .trace").count() == 2  # train and validation curves
+    grid = page.get_by_test_id("stImage").first
+    assert grid.is_visible() and grid.bounding_box()["width"] > 300
+    assert page.get_by_text("reconstruit mieux que l'ACP").is_visible()
+    assert page.get_by_test_id("stSidebar").get_by_text("Entraîné sur").is_visible()
+    shot(page, "entrainer_fin")
+
+
+def test_settings_survive_a_visit_to_another_page(page):
+    goto(page, "entrainer")
+    widths = page.get_by_label("Largeurs des couches cachées de l'encodeur")
+    widths.fill("32, 16")
+    widths.press("Enter")
+    wait_ready(page)
+    page.get_by_test_id("stSidebarNav").get_by_text("Accueil").click()
+    page.get_by_role("heading", name="Atelier autoencodeurs").wait_for()
+    wait_ready(page)
+    page.get_by_test_id("stSidebarNav").get_by_text("Entraîner un autoencodeur").click()
+    page.get_by_role("heading", name="Entraîner un autoencodeur").wait_for()
+    wait_ready(page)
+    assert page.get_by_label("Largeurs des couches cachées de l'encodeur").input_value() == "32, 16"
+
+
+def test_unreachable_dataset_falls_back_to_digits(page):
+    goto(page, "")
+    sidebar = page.get_by_test_id("stSidebar")
+    sidebar.get_by_test_id("stSelectbox").click()
+    page.get_by_role("option", name="Fashion-MNIST (28×28)").click()
+    sidebar.get_by_text("Impossible de télécharger").wait_for(timeout=60_000)
+    wait_ready(page)
+    assert sidebar.get_by_test_id("stSelectbox").get_by_text("Chiffres (scikit-learn, 8×8)").is_visible()
+    assert page.get_by_test_id("stException").count() == 0
+    shot(page, "hors_ligne")
