@@ -115,11 +115,24 @@ def persist(**defaults) -> None:
     st.session_state.setdefault("_persist", set()).update(defaults)
 
 
+# Streamlit writes a few words of its own in English; these rules put French ones in their place.
+FRENCH_CSS = """<style>
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p { font-size: 0; }
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p::after {
+  content: "Choisir un fichier"; font-size: 0.875rem; }
+[data-testid="stFileUploaderDropzoneInstructions"] span { font-size: 0; }
+[data-testid="stFileUploaderDropzoneInstructions"] span::after {
+  content: "ou glissez-le ici (5 Mo au plus)"; font-size: 0.875rem; }
+[data-testid="stStatusWidget"] { visibility: hidden; }
+</style>"""
+
+
 def sidebar_ui() -> None:
     """Dataset selector and the state of the current model, on every page."""
     for key in st.session_state.get("_persist", ()):
         if key in st.session_state:
             st.session_state[key] = st.session_state[key]
+    st.html(FRENCH_CSS)
     with st.sidebar:
         st.selectbox("Jeu de données", list(DATASETS), format_func=DATASETS.get, key="dataset",
                      on_change=_on_dataset_change,
