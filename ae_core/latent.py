@@ -246,6 +246,13 @@ def probe_scores(model: nn.Module, pca: PCABaseline, data: Dataset, train_idx: t
     return probe_accuracies(features, data.labels[tr].numpy(), data.labels[te].numpy(), seed)
 
 
+def curve_sizes(data: Dataset) -> tuple[int, ...]:
+    """Code sizes for the autoencoder's error curve: up to 30 (Hinton & Salakhutdinov's MNIST reference)
+    on large images, up to 10 on small ones, where 30 numbers would be half the pixels."""
+    c, h, w = data.image_shape
+    return (2, 10, 30) if c * h * w >= 256 else (2, 5, 10)
+
+
 def ae_error_curve(data: Dataset, ks: Sequence[int], seed: int = 0, max_train: int = 10_000,
                    **train_overrides) -> np.ndarray:
     """Validation MSE per pixel (len(ks),) of the page's autoencoder trained afresh for each code size k."""

@@ -10,13 +10,12 @@ from PIL import Image
 from ae_core import make_manifold, reconstruct, train_val_split
 from ae_core.data import MANIFOLDS
 from ae_core.images import mosaic
-from ae_core.latent import (LatentPlane, ae_error_curve, decode_codes, decode_grid, interpolation,
+from ae_core.latent import (LatentPlane, ae_error_curve, curve_sizes, decode_codes, decode_grid, interpolation,
                             latent_maps, latent_trainer, manifold_codes, manifold_trainer, map_extent,
                             pca_error_curve, probe_scores, split_rows, trustworthiness)
 from ae_core.metrics import as_float
 from pages.common import current_dataset, current_model, fr, get_dataset, lesson_ui, persist, show_images, train_ui
 
-AE_KS = (2, 10, 30)  # autoencoder sizes on the error curve; 30 is Hinton & Salakhutdinov's reference
 PCA_KS = tuple(range(1, 33))
 COLORS = px.colors.qualitative.Plotly
 state = st.session_state
@@ -178,7 +177,7 @@ if model is not None:
     low, high = map_extent(maps.ae_xy)
     n = st.slider("Images par côté de la grille", 5, 20, 12, key="latent_grid_n")
     images = decode_grid(model, maps.plane, low, high, n)
-    grid = mosaic(images, n, pad=0, scale=max(1, 720 // (n * images.shape[-1])))  # crisp when stretched
+    grid = mosaic(images, n, pad=1, scale=max(1, 720 // (n * images.shape[-1])))  # crisp when stretched
     pick = []
     for axis, col in enumerate(st.columns(2)):
         key = f"latent_free_{axis}"
@@ -206,16 +205,21 @@ if model is not None:
 
 st.header("Erreur selon la taille du code")
 pca_err = pca_curve(data.name)
+ks = curve_sizes(data)
 fig = go.Figure(go.Scatter(x=PCA_KS, y=pca_err, mode="lines+markers", name="ACP"))
-if st.button(f"Entraîner les autoencodeurs de taille {', '.join(map(str, AE_KS))}", key="latent_curve_go") \
+if st.button(f"Entraîner les autoencodeurs de taille {', '.join(map(str, ks))}", key="latent_curve_go") \
         or state.get("latent_curve_for") == data.name:
-    with st.spinner("Entraînement de trois autoencodeurs (une seule fois par jeu de données)…"):
-        ae_err = ae_curve(data.name, AE_KS)
+    with st.spinner(f"Entraînement de {len(ks)} autoencodeurs (une seule fois par jeu de données)…"):
+        ae_err = ae_curve(data.name, ks)
     state.latent_curve_for = data.name
-    fig.add_scatter(x=AE_KS, y=ae_err, mode="lines+markers", name="autoencodeur", marker=dict(size=10))
-    st.table({"taille du code k": AE_KS, "MSE autoencodeur": [fr(e) for e in ae_err],
-              "MSE ACP": [fr(pca_err[k - 1]) for k in AE_KS],
-              "rapport autoencodeur / ACP": [fr(e / pca_err[k - 1], ".2f") for e, k in zip(ae_err, AE_KS)]})
+    fig.add_scatter(x=ks, y=ae_err, mode="lines+markers", name="autoencodeur", marker=dict(size=10))
+    st.table({"taille du code k": ks, "MSE autoencodeur": [fr(e) for e in ae_err],
+              "MSE ACP": [fr(pca_err[k - 1]) for k in ks],
+              "rapport autoencodeur / ACP": [fr(e / pca_err[k - 1], ".2f") for e, k in zip(ae_err, ks)]})
+    st.caption("Un rapport sous 1 : l'autoencodeur reconstruit mieux que l'ACP avec autant de nombres. "
+               "Référence (Hinton et Salakhutdinov, 2006, MNIST complet, code de 30) : erreur quadratique "
+               "par image de 13,9 pour l'ACP et 3,0 pour un autoencodeur profond longuement entraîné, "
+               "soit un rapport de 0,22.")
 fig.update_layout(xaxis_title="taille du code k", yaxis_title="MSE de validation", height=380,
                   margin=dict(l=10, r=10, t=10, b=10))
 st.plotly_chart(fig, key="latent_curve_chart")

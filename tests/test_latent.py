@@ -10,6 +10,7 @@ from ae_core.latent import (
     ae_error_curve,
     LatentPlane,
     balanced_sample,
+    curve_sizes,
     decode_codes,
     decode_grid,
     grid_points,
@@ -180,6 +181,7 @@ def test_quality_bars_on_mnist8k(mnist8k):
 
 
 def test_ae_error_curve_is_the_page_trainer_final_validation_mse(digits):
+    assert curve_sizes(digits) == (2, 5, 10)  # 30 would be half of the 64 pixels
     curve = ae_error_curve(digits, [2, 4], epochs=2)
     assert curve.shape == (2,)
     trainer = latent_trainer(digits, latent_dim=4, epochs=2)
