@@ -5,6 +5,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 import ae_core.latent as latent
+from ae_core import ModelConfig, Trainer, recipe
 import pages.common as common
 
 PAGE = "pages/espace_latent.py"
@@ -80,3 +81,16 @@ def test_swiss_roll_is_unrolled_by_the_autoencoder(at):
     train_to_end(at, "latent_manifold")
     metrics = {m.label: float(m.value.replace(",", ".")) for m in at.metric}
     assert metrics["Fiabilité du voisinage, autoencodeur"] > metrics["Fiabilité du voisinage, acp"]
+
+
+def test_current_model_with_a_12_number_code_is_shown_through_pca_of_its_codes(at, digits):
+    config = ModelConfig(image_shape=digits.image_shape, latent_dim=12)
+    trainer = Trainer.for_dataset(digits, config, recipe("digits", epochs=2))
+    trainer.run()
+    at.session_state["current_model"] = common.CurrentModel(trainer.model, config, "digits")
+    at.radio(key="latent_source").set_value("current").run()
+    assert not at.exception
+    assert any("Le code de ce modèle a 12 nombres" in i.value for i in at.info)
+    maps = at.session_state["latent_maps"][2]
+    assert maps.plane.projected and maps.codes.shape[1] == 12
+    assert "Décoder n'importe quel point" in [h.value for h in at.header]
