@@ -24,7 +24,9 @@ LESSONS = Path(__file__).resolve().parents[1] / "lessons"
 TICK_S = 0.3  # fragment period while training
 CHUNK_S = float(os.environ.get("AE_CHUNK_SECONDS", "0.25"))  # training time per tick
 CPUS = os.cpu_count() or 1
-THREADS = int(os.environ.get("AE_TORCH_THREADS", min(CPUS, 2)))
+# One thread per training and as many trainings as cores: several learners train at once, and
+# threads that outnumber the cores make every chunk many times slower (measured: 15-30x).
+THREADS = int(os.environ.get("AE_TORCH_THREADS", "1"))
 MAX_TRAININGS = int(os.environ.get("AE_MAX_TRAININGS", max(1, CPUS // THREADS)))
 log = logging.getLogger(__name__)
 

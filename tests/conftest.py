@@ -13,7 +13,7 @@ MNIST8K = Path(os.environ.get("AE_MNIST8K", Path(__file__).resolve().parents[2] 
 
 @pytest.fixture(scope="session", autouse=True)
 def _threads():
-    torch.set_num_threads(2)
+    torch.set_num_threads(1)  # as the app does; the browser tests' server shares the cores
 
 
 def require_mnist8k() -> Path:
