@@ -236,14 +236,15 @@ def make_manifold_trainer():
 
 
 mtrainer = train_ui("latent_manifold", make_manifold_trainer, start_label="Entraîner l'autoencodeur 3 → 2 → 3")
-c = st.columns(3)
-c[0].plotly_chart(px.scatter_3d(x=X[:, 0], y=X[:, 1], z=X[:, 2], color=t, height=420,
-                                labels={"color": "position"}).update_traces(marker_size=2), key="latent_3d")
-flat = LatentPlane(X).to_2d(X)
-maps2d = [(c[2], flat, "ACP")]
+fig3d = px.scatter_3d(x=X[:, 0], y=X[:, 1], z=X[:, 2], color=t, height=460, title=f"{MANIFOLDS[shape]} en 3-D",
+                      labels={"color": "position sur la feuille"})
+st.plotly_chart(fig3d.update_traces(marker_size=2).update_layout(margin=dict(l=0, r=0, t=40, b=0)),
+                key="latent_3d")
+maps2d = {"ACP": LatentPlane(X).to_2d(X)}
 if mtrainer is not None and mtrainer.done and mtrainer.diverged_at is None:
-    maps2d.append((c[1], manifold_codes(mtrainer.model, X), "Autoencodeur"))
-for col, xy, title in maps2d:
-    col.plotly_chart(px.scatter(x=xy[:, 0], y=xy[:, 1], color=t, title=title, height=420, render_mode="svg",
-                                labels={"x": "axe 1", "y": "axe 2", "color": "position"}), key=f"latent_2d_{title}")
-    col.metric(f"Fiabilité du voisinage, {title.lower()}", fr(trustworthiness(X, xy), ".3f"))
+    maps2d = {"autoencodeur": manifold_codes(mtrainer.model, X), **maps2d}
+for col, (title, xy) in zip(st.columns(2), maps2d.items(), strict=False):
+    fig2d = px.scatter(x=xy[:, 0], y=xy[:, 1], color=t, title=f"Carte 2-D de l'{title}", height=400, render_mode="svg",
+                       labels={"x": "axe 1", "y": "axe 2", "color": "position"})
+    col.plotly_chart(fig2d.update_layout(coloraxis_showscale=False), key=f"latent_2d_{title}")
+    col.metric(f"Fiabilité du voisinage, {title}", fr(trustworthiness(X, xy), ".3f"))

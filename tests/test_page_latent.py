@@ -80,7 +80,7 @@ def test_swiss_roll_is_unrolled_by_the_autoencoder(at):
     click(at, "Entraîner l'autoencodeur 3 → 2 → 3")
     train_to_end(at, "latent_manifold")
     metrics = {m.label: float(m.value.replace(",", ".")) for m in at.metric}
-    assert metrics["Fiabilité du voisinage, autoencodeur"] > metrics["Fiabilité du voisinage, acp"]
+    assert metrics["Fiabilité du voisinage, autoencodeur"] > metrics["Fiabilité du voisinage, ACP"]
 
 
 def test_current_model_with_a_12_number_code_is_shown_through_pca_of_its_codes(at, digits):
