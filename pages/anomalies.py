@@ -40,10 +40,12 @@ def threshold_ui(key: str, reference: np.ndarray, upper: float) -> float:
 def histogram(values: np.ndarray, is_anomaly: np.ndarray | None, threshold: float, log_x: bool) -> go.Figure:
     """Overlaid score histograms (normal vs anomalies) with the threshold line."""
     f = np.log10 if log_x else (lambda v: v)
-    groups = [("tous", values)] if is_anomaly is None else [("normaux", values[~is_anomaly]),
-                                                           ("anomalies", values[is_anomaly])]
-    fig = go.Figure([go.Histogram(x=f(np.maximum(v, 1e-12)), name=name, opacity=0.6, nbinsx=60)
-                     for name, v in groups])
+    x = f(np.maximum(values, 1e-12))
+    groups = [("tous", x, "#2563eb")] if is_anomaly is None else [("normaux", x[~is_anomaly], "#2563eb"),
+                                                                 ("anomalies", x[is_anomaly], "#f97316")]
+    bins = dict(start=float(x.min()), end=float(x.max()), size=float(x.max() - x.min()) / 60 or 1.0)
+    fig = go.Figure([go.Histogram(x=v, name=name, opacity=0.6, xbins=bins, marker_color=color)
+                     for name, v, color in groups])
     fig.add_vline(x=float(f(max(threshold, 1e-12))), line_dash="dash", line_color="red", annotation_text="seuil")
     fig.update_layout(barmode="overlay", height=320, margin=dict(l=10, r=10, t=30, b=10),
                       xaxis_title="log₁₀(score)" if log_x else "score (erreur de reconstruction)",

@@ -1,0 +1,53 @@
+"""Browser journey on « Détection d'anomalies »: upload a CSV, train, download the scored file."""
+
+import csv
+import io
+
+import numpy as np
+import pytest
+
+from tests.browser.conftest import goto, shot, wait_ready
+
+pytestmark = pytest.mark.browser
+OUTLIERS = (7, 31, 52)
+
+
+def measurements_csv(path) -> None:
+    """60 rows of three correlated columns (semicolon, decimal comma), three rows breaking the pattern."""
+    rng = np.random.default_rng(0)
+    t = rng.normal(size=60)
+    x = np.c_[t, 2 * t, -t] + 0.05 * rng.normal(size=(60, 3))
+    for i in OUTLIERS:
+        x[i] = [1.5, -3.0, 1.5]  # each value is ordinary, their combination is not
+    lines = ["longueur;largeur;profondeur"] + [";".join(f"{v:.3f}".replace(".", ",") for v in row) for row in x]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def test_upload_csv_train_and_download_the_scores(page, tmp_path):
+    goto(page)  # through the menu, as a learner does: the page runs inside the app's navigation
+    page.get_by_test_id("stSidebarNavLink").filter(has_text="Détection d'anomalies").click()
+    wait_ready(page)
+    page.get_by_role("tab", name="Vos données (CSV)").click()
+    page.get_by_text("Mon fichier CSV").click()
+    wait_ready(page)
+    measurements_csv(tmp_path / "mesures.csv")
+    panel = page.get_by_role("tabpanel", name="Vos données (CSV)")
+    panel.locator('input[type="file"]').set_input_files(tmp_path / "mesures.csv")
+    page.get_by_text("séparateur : point-virgule ; 60 lignes, 3 colonnes").wait_for(timeout=30_000)
+
+    page.get_by_role("button", name="Entraîner sur ce tableau").click()
+    download_button = page.get_by_role("button", name="Télécharger le CSV avec les scores")
+    download_button.wait_for(timeout=180_000)
+    wait_ready(page)
+    with page.expect_download() as info:
+        download_button.click()
+    assert info.value.suggested_filename == "mesures_scores.csv"
+    info.value.save_as(tmp_path / "out.csv")
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "out.csv").read_text(encoding="utf-8"))))
+    assert len(rows) == 60
+    assert list(rows[0]) == ["longueur", "largeur", "profondeur", "score_anomalie", "anomalie"]
+    assert rows[7]["longueur"] == "1,500"  # the learner's cells come back as they were written
+    s = np.array([float(r["score_anomalie"]) for r in rows])
+    assert set(np.argsort(-s)[:3]) == set(OUTLIERS)  # the planted rows get the highest scores
+    assert {r["anomalie"] for r in rows} <= {"0", "1"}
+    shot(page, "anomalies_csv")
