@@ -5,6 +5,7 @@ import io
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from tests.browser.conftest import goto, shot, wait_ready
 
@@ -51,3 +52,22 @@ def test_upload_csv_train_and_download_the_scores(page, tmp_path):
     assert set(np.argsort(-s)[:3]) == set(OUTLIERS)  # the planted rows get the highest scores
     assert {r["anomalie"] for r in rows} <= {"0", "1"}
     shot(page, "anomalies_csv")
+
+
+def test_train_on_images_then_score_an_uploaded_drawing(page, tmp_path):
+    goto(page)
+    page.get_by_test_id("stSidebarNavLink").filter(has_text="Détection d'anomalies").click()
+    wait_ready(page)
+    page.get_by_role("button", name="Entraîner sur les classes normales").click()
+    page.get_by_text("Comparaison sur la même séparation des données").wait_for(timeout=180_000)
+    wait_ready(page)
+    drawing = np.full((64, 64), 255, np.uint8)  # a dark "1" on white paper, as a learner would draw it
+    drawing[10:54, 28:36] = 0
+    Image.fromarray(drawing).save(tmp_path / "un.png")
+    panel = page.get_by_role("tabpanel", name="Images")
+    panel.locator('input[type="file"]').set_input_files(tmp_path / "un.png")
+    verdict = page.get_by_text("pour un seuil de")
+    verdict.wait_for(timeout=60_000)
+    assert verdict.inner_text().startswith("Score ")
+    verdict.scroll_into_view_if_needed()
+    shot(page, "anomalies_images")
