@@ -253,12 +253,46 @@ def curve_sizes(data: Dataset) -> tuple[int, ...]:
     return (2, 10, 30) if c * h * w >= 256 else (2, 5, 10)
 
 
+SHIFTS = ((1, 0), (-1, 0), (0, 1), (0, -1), (1, 1), (-1, -1), (1, -1), (-1, 1))
+
+
+def shifted_copies(images: torch.Tensor, shifts: Sequence[tuple[int, int]] = SHIFTS) -> torch.Tensor:
+    """images (N, C, H, W) followed by one copy per (dy, dx) shift, zero-filled: (N * (1 + len(shifts)), C, H, W)."""
+    h, w = images.shape[-2:]
+    copies = [images]
+    for dy, dx in shifts:
+        out = torch.zeros_like(images)
+        y0, y1, x0, x1 = max(dy, 0), h + min(dy, 0), max(dx, 0), w + min(dx, 0)
+        out[..., y0:y1, x0:x1] = images[..., y0 - dy:y1 - dy, x0 - dx:x1 - dx]
+        copies.append(out)
+    return torch.cat(copies)
+
+
+def curve_trainer(data: Dataset, latent_dim: int, seed: int = 0, max_train: int = 10_000,
+                  shifts: Sequence[tuple[int, int]] | None = None, **train_overrides) -> Trainer:
+    """The page's autoencoder trained on its training rows plus copies shifted by one pixel.
+
+    On 8,000 MNIST digits a 30-number autoencoder learns its training images by heart (after 40 epochs,
+    squared error 3 to 5 per training image but 8.7 per validation image); shifted copies give 9 times
+    more data for the same digits. `shifts=None`: the 8 one-pixel shifts on images of 16 pixels or more, none below.
+    """
+    if shifts is None:
+        shifts = SHIFTS if min(data.image_shape[1:]) >= 16 else ()
+    train_idx, val_idx = split_rows(data, seed, max_train)
+    images = torch.cat([shifted_copies(data.images[train_idx], shifts), data.images[val_idx]])
+    n_train = len(images) - len(val_idx)
+    defaults = {"epochs": 6, "batch_size": 128} if shifts else {}  # 9 times the data: fewer passes
+    config = recipe(data.name, seed=seed, **{**defaults, **train_overrides})
+    return Trainer(latent_model_config(data, latent_dim), config, images, torch.arange(n_train),
+                   torch.arange(n_train, len(images)))
+
+
 def ae_error_curve(data: Dataset, ks: Sequence[int], seed: int = 0, max_train: int = 10_000,
-                   **train_overrides) -> np.ndarray:
-    """Validation MSE per pixel (len(ks),) of the page's autoencoder trained afresh for each code size k."""
+                   **trainer_kwargs) -> np.ndarray:
+    """Validation MSE per pixel (len(ks),) of curve_trainer's autoencoder trained afresh for each code size k."""
     errors = []
     for k in ks:
-        trainer = latent_trainer(data, k, max_train, seed, **train_overrides)
+        trainer = curve_trainer(data, k, seed, max_train, **trainer_kwargs)
         trainer.run()
         errors.append(trainer.history.val_mse[-1])
     return np.array(errors)

@@ -11,6 +11,7 @@ from ae_core.latent import (
     LatentPlane,
     balanced_sample,
     curve_sizes,
+    curve_trainer,
     decode_codes,
     decode_grid,
     grid_points,
@@ -24,6 +25,8 @@ from ae_core.latent import (
     pca_error_curve,
     probe_accuracies,
     probe_scores,
+    shifted_copies,
+    split_rows,
     trustworthiness,
 )
 
@@ -180,10 +183,34 @@ def test_quality_bars_on_mnist8k(mnist8k):
     _quality_bars(mnist8k)
 
 
-def test_ae_error_curve_is_the_page_trainer_final_validation_mse(digits):
+def test_shifted_copies_move_the_pixels_and_fill_with_zeros():
+    images = torch.zeros(2, 1, 5, 5, dtype=torch.uint8)
+    images[:, 0, 1:4, 1:4] = torch.arange(1, 10, dtype=torch.uint8).view(3, 3)  # zero border
+    out = shifted_copies(images, [(1, 0), (0, -1)])
+    assert out.shape == (6, 1, 5, 5) and out.dtype == torch.uint8
+    assert torch.equal(out[:2], images)
+    assert torch.equal(out[2:4], torch.roll(images, 1, dims=2))  # down one row
+    assert torch.equal(out[4:], torch.roll(images, -1, dims=3))  # left one column
+    edge = torch.full((1, 1, 3, 3), 7, dtype=torch.uint8)
+    assert torch.equal(shifted_copies(edge, [(-1, 0)])[1, 0, 2], torch.zeros(3, dtype=torch.uint8))
+
+
+def test_ae_error_curve_is_the_curve_trainer_final_validation_mse(digits):
     assert curve_sizes(digits) == (2, 5, 10)  # 30 would be half of the 64 pixels
     curve = ae_error_curve(digits, [2, 4], epochs=2)
     assert curve.shape == (2,)
-    trainer = latent_trainer(digits, latent_dim=4, epochs=2)
+    trainer = curve_trainer(digits, 4, epochs=2)
+    assert len(trainer.train_idx) == len(latent_trainer(digits).train_idx)  # no shifts on 8 x 8 digits
     trainer.run()
     assert curve[1] == pytest.approx(trainer.history.val_mse[-1])
+
+
+@pytest.mark.slow
+def test_30_number_autoencoder_beats_pca_30_on_mnist8k(mnist8k):
+    """Hinton & Salakhutdinov's reference size; shifted copies keep the autoencoder from memorising."""
+    trainer = curve_trainer(mnist8k, 30)
+    assert len(trainer.train_idx) == 9 * 8000
+    trainer.run()
+    train_idx, val_idx = split_rows(mnist8k)
+    pca30 = pca_error_curve(mnist8k.images[train_idx], mnist8k.images[val_idx], [30])[0]
+    assert trainer.history.val_mse[-1] < 0.55 * pca30, (trainer.history.val_mse[-1], pca30)
