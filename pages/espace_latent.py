@@ -242,8 +242,9 @@ def make_manifold_trainer():
 mtrainer = train_ui("latent_manifold", make_manifold_trainer, start_label="Entraîner l'autoencodeur 3 → 2 → 3")
 fig3d = px.scatter_3d(x=X[:, 0], y=X[:, 1], z=X[:, 2], color=t, height=460, title=f"{MANIFOLDS[shape]} en 3-D",
                       labels={"color": "position sur la feuille"})
-st.plotly_chart(fig3d.update_traces(marker_size=2).update_layout(margin=dict(l=0, r=0, t=40, b=0)),
-                key="latent_3d")
+fig3d.update_traces(marker_size=3).update_layout(margin=dict(l=0, r=0, t=40, b=0),
+                                                 scene_camera=dict(eye=dict(x=0.9, y=0.9, z=0.6)))
+st.plotly_chart(fig3d, key="latent_3d", width="stretch")
 maps2d = {"ACP": LatentPlane(X).to_2d(X)}
 if mtrainer is not None and mtrainer.done and mtrainer.diverged_at is None:
     maps2d = {"autoencodeur": manifold_codes(mtrainer.model, X), **maps2d}
