@@ -10,8 +10,9 @@ from PIL import Image
 from ae_core import make_manifold, reconstruct, train_val_split
 from ae_core.data import MANIFOLDS
 from ae_core.images import mosaic
+from ae_core.manifold import manifold_codes, manifold_trainer
 from ae_core.latent import (LatentPlane, ae_error_curve, curve_sizes, decode_codes, decode_grid, interpolation,
-                            latent_maps, latent_trainer, manifold_codes, manifold_trainer, map_extent,
+                            latent_maps, latent_trainer, map_extent,
                             pca_error_curve, probe_scores, split_rows, trustworthiness)
 from ae_core.metrics import as_float
 from pages.common import current_dataset, current_model, fr, get_dataset, lesson_ui, persist, show_images, train_ui

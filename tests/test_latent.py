@@ -6,6 +6,7 @@ import torch
 from sklearn.decomposition import PCA
 
 from ae_core import ModelConfig, PCABaseline, build_model, make_manifold
+from ae_core.manifold import manifold_codes, manifold_trainer
 from ae_core.latent import (
     ae_error_curve,
     LatentPlane,
@@ -19,8 +20,6 @@ from ae_core.latent import (
     latent_maps,
     latent_trainer,
     lerp,
-    manifold_codes,
-    manifold_trainer,
     map_extent,
     pca_error_curve,
     probe_accuracies,
