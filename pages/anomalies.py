@@ -12,7 +12,8 @@ from ae_core.anomaly import (average_precision, baseline_scores, confusion_at, e
                              tabular_recipe, threshold_mean_std, threshold_percentile, top_scores)
 from ae_core.images import mosaic
 from ae_core.readers import ReaderError, breast_cancer_csv, parse_csv, prepare_table, read_image, scored_csv
-from pages.common import current_dataset, fr, lesson_ui, persist, train_ui
+from pages.common import current_dataset, fr, lesson_ui, persist
+from pages.live import train_ui
 
 PRESETS = {"p95": "95ᵉ percentile", "p99": "99ᵉ percentile", "3sigma": "moyenne + 3σ"}
 NO_LABEL = "(aucune)"

@@ -11,7 +11,8 @@ from ae_core.objectives import corrupt
 from ae_core.restore import (RestoreTask, apply_mask, classical_filter, default_square, fill_holes, filter_for,
                              highlight, low_resolution, make_trainer, model_restorer, noise_curve,
                              random_pixel_mask, region_psnr, sr_factors, square_mask)
-from pages.common import current_dataset, current_model, fr, lesson_ui, persist, train_ui
+from pages.common import current_dataset, current_model, fr, lesson_ui, persist
+from pages.live import train_ui
 
 NOISES = {"gaussian": "gaussien", "salt_pepper": "sel et poivre", "mask": "masquage de pixels"}
 FILTERS = {"gaussian_blur": "flou gaussien 3×3", "median": "filtre médian 3×3"}

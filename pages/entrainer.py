@@ -10,7 +10,8 @@ from ae_core import (DATASETS, CheckpointError, ModelConfig, PCABaseline, Traine
 from ae_core.describe import pytorch_code
 from ae_core.images import mosaic
 from pages.common import (CurrentModel, current_dataset, current_model, fr, get_dataset, lesson_ui, persist,
-                          set_current_model, train_ui)
+                          set_current_model)
+from pages.live import train_ui
 
 ARCHS = {
     "mlp": "Perceptron multicouche (MLP)",

@@ -15,7 +15,8 @@ from ae_core.latent import (LatentPlane, ae_error_curve, curve_sizes, decode_cod
                             latent_maps, latent_trainer, map_extent,
                             pca_error_curve, probe_scores, split_rows, trustworthiness)
 from ae_core.metrics import as_float
-from pages.common import current_dataset, current_model, fr, get_dataset, lesson_ui, persist, show_images, train_ui
+from pages.common import current_dataset, current_model, fr, get_dataset, lesson_ui, persist, show_images
+from pages.live import train_ui
 
 PCA_KS = tuple(range(1, 33))
 COLORS = px.colors.qualitative.Plotly
