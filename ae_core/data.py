@@ -98,7 +98,7 @@ def _load_torchvision(name: str, root: Path, progress) -> Dataset:
     for i, train in enumerate((True, False)):
         if progress:
             progress(i / 2, f"Chargement de {DATASETS[name]} ({'entraînement' if train else 'test'})…")
-        parts.append(_torchvision_split(cls, root, train))
+        parts.append(_torchvision_split(cls, DATASETS[name], root, train))
     if progress:
         progress(1.0, f"{DATASETS[name]} prêt.")
     images = torch.cat([p.data for p in parts]).unsqueeze(1)  # (N, 1, 28, 28) uint8
@@ -106,7 +106,7 @@ def _load_torchvision(name: str, root: Path, progress) -> Dataset:
     return Dataset(name, images, labels, names, len(parts[0].data))
 
 
-def _torchvision_split(cls, root: Path, train: bool):
+def _torchvision_split(cls, title: str, root: Path, train: bool):
     try:
         return cls(root=str(root), train=train, download=False)
     except RuntimeError:
@@ -116,7 +116,7 @@ def _torchvision_split(cls, root: Path, train: bool):
         return cls(root=str(root), train=train, download=True)
     except Exception as exc:  # noqa: BLE001 - any network or file error means the same to a learner
         raise DatasetUnavailable(
-            f"Impossible de télécharger {cls.__name__} (pas d'accès réseau ?). "
+            f"Impossible de télécharger le jeu {title} (pas d'accès réseau ?). "
             f"Utilisez le jeu « Chiffres » intégré, ou placez les fichiers du jeu dans "
             f"« {root} » (variable d'environnement AE_DATA_DIR) puis réessayez.") from exc
 

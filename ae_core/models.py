@@ -145,7 +145,9 @@ def _output_layer(config: ModelConfig) -> nn.Module:
 
 def build_model(config: ModelConfig, seed: int = 0) -> nn.Module:
     """The model for `config`, its weights drawn from `seed` without touching torch's global RNG."""
-    model = (MLPAutoencoder if config.arch == "mlp" else ConvAutoencoder)(config)
+    with torch.device("meta"):  # no memory, no draw from the global RNG: every weight is set below
+        model = (MLPAutoencoder if config.arch == "mlp" else ConvAutoencoder)(config)
+    model.to_empty(device="cpu")
     g = torch.Generator().manual_seed(seed)
     for m in model.modules():
         if isinstance(m, (nn.Linear, nn.Conv2d, nn.ConvTranspose2d)):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,8 +22,20 @@ CPUS = os.cpu_count() or 1
 # threads that outnumber the cores make every chunk many times slower (measured: 15-30x).
 THREADS = int(os.environ.get("AE_TORCH_THREADS", "1"))
 
-# torch's thread pool is process-wide: set once, when the first page imports this module.
-torch.set_num_threads(THREADS)
+
+# Training threads hand the GIL back and forth around every small torch operation; when other
+# sessions render pages meanwhile, the default 5 ms hand-over makes every step wait. A shorter
+# interval keeps many learners training at once (measured with the load test: see README).
+sys.setswitchinterval(float(os.environ.get("AE_SWITCH_INTERVAL", "0.0005")))
+
+
+def use_threads() -> None:
+    """Limit torch to THREADS threads in the calling thread.
+
+    The setting is per thread: each Streamlit script run has its own thread, which would otherwise
+    use every core (measured: 3 learners on 2 cores slowed down 30-fold).
+    """
+    torch.set_num_threads(THREADS)
 
 # Streamlit runs an app that has a pages/ folder as a plain folder of pages until app.py has called
 # st.navigation once in this process. When the first visitor opens a page by its address, that
@@ -122,6 +135,7 @@ FRENCH_CSS = """<style>
 
 def sidebar_ui() -> None:
     """Dataset selector and the state of the current model, on every page."""
+    use_threads()
     for key in st.session_state.get("_persist", ()):
         if key in st.session_state:
             st.session_state[key] = st.session_state[key]

@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from ae_core import DatasetUnavailable, History, Trainer, TrainingDiverged
-from pages.common import CPUS, THREADS, fr
+from pages.common import CPUS, THREADS, fr, use_threads
 
 TICK_S = 0.3  # fragment period while training
 CHUNK_S = float(os.environ.get("AE_CHUNK_SECONDS", "0.25"))  # training time per tick
@@ -49,6 +49,7 @@ def _advance(key: str, trainer: Trainer) -> None:
         st.info("Patientez : d'autres entraînements occupent le serveur, le vôtre reprend dans un instant.")
         return
     try:
+        use_threads()  # fragment reruns may run in a new thread
         trainer.step(CHUNK_S)
     except TrainingDiverged as exc:
         st.session_state[f"{key}_error"] = str(exc)

@@ -79,8 +79,7 @@ def test_full_default_training_on_digits_beats_pca():
 
 
 def test_moving_a_widget_mid_training_does_not_stop_it():
-    at = app("pages/entrainer.py")
-    at.slider(key="train_epochs").set_value(4).run()
+    at = app("pages/entrainer.py")  # the default 60 epochs: many chunks
     at.button(key="train_start").click().run()
     trainer = at.session_state["train"]
     at.slider(key="train_latent").set_value(3).run()  # the learner moves a slider meanwhile
@@ -91,12 +90,11 @@ def test_moving_a_widget_mid_training_does_not_stop_it():
         if not at.session_state["train_running"]:
             break
         at.run()
-    assert trainer.done and trainer.epoch == 4 and trainer.model_config.latent_dim == 12
+    assert trainer.done and trainer.epoch == 60 and trainer.model_config.latent_dim == 12
 
 
 def test_pause_resume_and_reset():
     at = app("pages/entrainer.py")
-    at.slider(key="train_epochs").set_value(3).run()
     at.button(key="train_start").click().run()
     at.button(key="train_toggle").click().run()  # Pause
     trainer = at.session_state["train"]
@@ -113,8 +111,7 @@ def test_pause_resume_and_reset():
 def test_divergence_is_explained_in_french():
     at = app("pages/entrainer.py")
     at.radio(key="train_loss").set_value("mse")
-    at.select_slider(key="train_lr").set_value(1.0)
-    at.slider(key="train_epochs").set_value(5).run()
+    at.select_slider(key="train_lr").set_value(1.0).run()
     at.button(key="train_start").click().run()
     trainer = at.session_state["train"]
     trainer.optimizer.param_groups[0]["lr"] = 1e30  # force the blow-up whatever the schedule

@@ -23,10 +23,8 @@ def rss_mb(pid: int) -> float:
     raise RuntimeError("no VmRSS")
 
 
-def run(learners: int, timeout_s: float = 600) -> dict:
-    """Train on digits in `learners` browser contexts at once; returns the measured figures."""
-    from playwright.sync_api import sync_playwright
-
+def run(learners: int, browser, timeout_s: float = 600) -> dict:
+    """Train on digits in `learners` contexts of `browser` at once; returns the measured figures."""
     port = free_port()
     server = start_server(port)
     peak = [0.0]
@@ -40,32 +38,31 @@ def run(learners: int, timeout_s: float = 600) -> dict:
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
     try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            url = f"http://127.0.0.1:{port}/entrainer"
-            pages = []
-            for i in range(learners):
-                page = browser.new_context(viewport={"width": 1200, "height": 900}).new_page()
-                page.goto(url)
-                wait_ready(page)
-                pages.append(page)
-                if i == 0:
-                    one_session = rss_mb(server.pid)
-            all_sessions = rss_mb(server.pid)
-            starts = {}
+        url = f"http://127.0.0.1:{port}/entrainer"
+        pages = []
+        for i in range(learners):
+            page = browser.new_context(viewport={"width": 1200, "height": 900}).new_page()
+            page.goto(url)
+            wait_ready(page)
+            pages.append(page)
+            if i == 0:
+                one_session = rss_mb(server.pid)
+        all_sessions = rss_mb(server.pid)
+        starts = {}
+        for i, page in enumerate(pages):
+            page.get_by_role("button", name="Démarrer l'entraînement").click()
+            starts[i] = time.perf_counter()
+        finished, errors = {}, []
+        deadline = time.perf_counter() + timeout_s
+        while len(finished) < learners and time.perf_counter() < deadline:
             for i, page in enumerate(pages):
-                page.get_by_role("button", name="Démarrer l'entraînement").click()
-                starts[i] = time.perf_counter()
-            finished, errors = {}, []
-            deadline = time.perf_counter() + timeout_s
-            while len(finished) < learners and time.perf_counter() < deadline:
-                for i, page in enumerate(pages):
-                    if i not in finished and page.get_by_role("heading", name="Résultat").count():
-                        finished[i] = time.perf_counter() - starts[i]
-                        if page.get_by_test_id("stException").count() or page.get_by_text("erreur inattendue").count():
-                            errors.append(i)
-                pages[0].wait_for_timeout(250)
-            browser.close()
+                if i not in finished and page.get_by_role("heading", name="Résultat").count():
+                    finished[i] = time.perf_counter() - starts[i]
+                    if page.get_by_test_id("stException").count() or page.get_by_text("erreur inattendue").count():
+                        errors.append(i)
+            pages[0].wait_for_timeout(250)
+        for page in pages:
+            page.context.close()
     finally:
         done.set()
         server.terminate()
@@ -83,7 +80,12 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--learners", type=int, default=10)
     args = parser.parse_args()
-    r = run(args.learners)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        r = run(args.learners, browser)
+        browser.close()
     print(f"learners: {r['learners']}, finished: {r['finished']}, with an error shown: {len(r['errors'])}")
     print("completion times (s): " + ", ".join(f"{t:.1f}" for t in r["times"]))
     print(f"slowest completion: {max(r['times'], default=float('nan')):.1f} s")
