@@ -37,7 +37,7 @@ def at():
     app.switch_page(PAGE)
     app.run()
     assert not app.exception, app.exception
-    # pages.common sets two torch threads at import; on a busy 2-core runner two contended threads
+    # Two torch threads contending on a busy 2-core runner
     # make these small models' steps ~100x slower than one thread (measured), so use one here.
     before = torch.get_num_threads()
     torch.set_num_threads(1)

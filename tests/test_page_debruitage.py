@@ -6,6 +6,7 @@ import torch
 from streamlit.testing.v1 import AppTest
 
 import pages.common as common
+import pages.live as live
 from ae_core import ModelConfig, build_model
 
 PAGE = "pages/debruitage.py"
@@ -14,7 +15,7 @@ PREFIX = "debruitage_digits"
 
 @pytest.fixture
 def at(monkeypatch):
-    monkeypatch.setattr(common, "CHUNK_S", 5.0)  # fewer reruns: AppTest has no run_every
+    monkeypatch.setattr(live, "CHUNK_S", 5.0)  # fewer reruns: AppTest has no run_every
     at = AppTest.from_file("../app.py", default_timeout=120)
     at.switch_page(PAGE)
     at.run()

@@ -7,6 +7,7 @@ from streamlit.testing.v1 import AppTest
 import ae_core.latent as latent
 from ae_core import ModelConfig, Trainer, recipe
 import pages.common as common
+import pages.live as live
 
 PAGE = "pages/espace_latent.py"
 
@@ -14,7 +15,7 @@ PAGE = "pages/espace_latent.py"
 @pytest.fixture
 def at(monkeypatch):
     st.cache_data.clear()
-    monkeypatch.setattr(common, "CHUNK_S", 5.0)  # fewer reruns: AppTest has no run_every
+    monkeypatch.setattr(live, "CHUNK_S", 5.0)  # fewer reruns: AppTest has no run_every
     real = latent.ae_error_curve
     monkeypatch.setattr(latent, "ae_error_curve", lambda data, ks: real(data, ks, epochs=2))
     at = AppTest.from_file("../app.py", default_timeout=120)
