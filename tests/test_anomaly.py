@@ -26,15 +26,6 @@ from ae_core.anomaly import (
 from ae_core.readers import breast_cancer_csv, read_csv
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Small models train far faster on one thread than on two contended ones (2-core runners)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 def noisy_scores(n=400, seed=0, ties=False):
     """Labels with about 20 % anomalies and scores that rank them imperfectly."""
     rng = np.random.default_rng(seed)

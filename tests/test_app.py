@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 from torchvision import datasets
 
 from ae_core import ModelConfig, build_model, save_checkpoint
+from tests.app_driver import train_to_end
 from tests.conftest import require_mnist8k
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -30,14 +31,9 @@ def app(page: str | None = None) -> AppTest:
     return at
 
 
-def train_to_end(at: AppTest, max_runs: int = 400) -> AppTest:
+def start_and_finish(at: AppTest) -> AppTest:
     at.button(key="train_start").click().run()
-    for _ in range(max_runs):
-        if not at.session_state["train_running"]:
-            break
-        at.run()
-    assert not at.session_state["train_running"], "training did not finish"
-    assert not at.exception, at.exception
+    train_to_end(at, "train", limit=400)
     return at
 
 
@@ -66,7 +62,7 @@ def test_home_shows_diagram_links_and_quiz_score():
 
 
 def test_full_default_training_on_digits_beats_pca():
-    at = train_to_end(app("pages/entrainer.py"))
+    at = start_and_finish(app("pages/entrainer.py"))
     trainer = at.session_state["train"]
     assert trainer.done and trainer.epoch == 60
     current = at.session_state["current_model"]
@@ -134,7 +130,7 @@ def test_checkpoint_download_and_upload_round_trip(monkeypatch):
             managers.append(self)
 
     monkeypatch.setattr(app_test_module, "MediaFileManager", Recording)
-    at = train_to_end(app("pages/entrainer.py").slider(key="train_epochs").set_value(2).run())
+    at = start_and_finish(app("pages/entrainer.py").slider(key="train_epochs").set_value(2).run())
     model = at.session_state["current_model"].model
     button = at.download_button(key="train_download")
     file_id = button.proto.url.rsplit("/", 1)[-1].split(".")[0]

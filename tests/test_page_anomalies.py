@@ -4,7 +4,6 @@ import io
 
 import numpy as np
 import pytest
-import torch
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
@@ -37,12 +36,7 @@ def at():
     app.switch_page(PAGE)
     app.run()
     assert not app.exception, app.exception
-    # Two torch threads contending on a busy 2-core runner
-    # make these small models' steps ~100x slower than one thread (measured), so use one here.
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield app
-    torch.set_num_threads(before)
+    return app
 
 
 def test_page_opens_with_lesson_and_both_parts(at):

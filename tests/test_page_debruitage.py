@@ -2,10 +2,10 @@
 updates images and PSNR without retraining."""
 
 import pytest
-import torch
 from streamlit.testing.v1 import AppTest
 
 import pages.common as common
+from tests.app_driver import click, train_to_end
 import pages.live as live
 from ae_core import ModelConfig, build_model
 
@@ -21,31 +21,6 @@ def at(monkeypatch):
     at.run()
     assert not at.exception
     return at
-
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    # The page's default sizes (restore.SIZES) are trained here: on this shared 2-core machine one
-    # intra-op thread is much faster than two under load (see tests/test_restore.py).
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
-
-
-def click(at: AppTest, label: str) -> None:
-    next(b for b in at.button if b.label == label).click().run()
-    assert not at.exception
-
-
-def train_to_end(at: AppTest, key: str, limit: int = 100) -> None:
-    for _ in range(limit):
-        if not at.session_state[f"{key}_running"]:
-            break
-        at.run()
-        assert not at.exception
-    trainer = at.session_state[key]
-    assert trainer.done and trainer.diverged_at is None
 
 
 def psnrs(at: AppTest) -> list[str]:

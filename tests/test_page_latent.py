@@ -7,6 +7,7 @@ from streamlit.testing.v1 import AppTest
 import ae_core.latent as latent
 from ae_core import ModelConfig, Trainer, recipe
 import pages.common as common
+from tests.app_driver import click, train_to_end
 import pages.live as live
 
 PAGE = "pages/espace_latent.py"
@@ -23,21 +24,6 @@ def at(monkeypatch):
     at.run()
     assert not at.exception
     return at
-
-
-def click(at: AppTest, label: str) -> None:
-    next(b for b in at.button if b.label == label).click().run()
-    assert not at.exception
-
-
-def train_to_end(at: AppTest, key: str, limit: int = 200) -> None:
-    for _ in range(limit):
-        if not at.session_state[f"{key}_running"]:
-            break
-        at.run()
-        assert not at.exception
-    trainer = at.session_state[key]
-    assert trainer.done and trainer.diverged_at is None
 
 
 def test_page_trains_a_2d_autoencoder_and_compares_it_with_pca(at):

@@ -168,15 +168,6 @@ def test_noise_curve_of_the_noisy_input_falls_with_the_level(digits):
 
 # --- quality bars with the page's default sizes -----------------------------------------------
 
-@pytest.fixture(scope="module", autouse=True)
-def _one_thread():
-    # Measured on this shared 2-core machine under load: the course's conv model trains 15-30x
-    # slower with 2 intra-op threads than with 1 (threads wait on each other at every small op).
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
-
 
 def trained(data, **tasks):
     """Models trained with the page's default sizes (SIZES), one per task."""
