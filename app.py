@@ -2,14 +2,13 @@
 
 import streamlit as st
 
-from pages.common import sidebar_ui
+from ui.shell import sidebar_ui
 
 st.set_page_config(page_title="Atelier autoencodeurs", page_icon="🧩", layout="wide")
 
 PAGES = {
     "Cours": [
-        st.Page("pages/accueil.py", title="Accueil", url_path="accueil", icon=":material/home:",
-                default=True),
+        st.Page("pages/accueil.py", title="Accueil", url_path="accueil", icon=":material/home:", default=True),
         st.Page("pages/entrainer.py", title="Entraîner un autoencodeur", url_path="entrainer",
                 icon=":material/model_training:"),
     ],
@@ -24,7 +23,7 @@ PAGES = {
 }
 
 # url_path = file name: a typed or bookmarked address then resolves even before st.navigation runs
-# (Streamlit first matches it against the files in pages/).
+# (Streamlit first matches it against the files in pages/; ui.shell.route_through_app does the rest).
 page = st.navigation(PAGES)
 sidebar_ui()
 page.run()

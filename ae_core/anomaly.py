@@ -1,4 +1,7 @@
-"""Anomaly detection with reconstruction error: one-class splits, thresholds, ROC/PR, baselines."""
+"""Anomaly detection with reconstruction error: one-class splits, scores, thresholds, baselines.
+
+ROC and precision-recall curves come from sklearn.metrics, anomalies being the positive class.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +11,10 @@ import numpy as np
 import torch
 from torch import nn
 
+from .baselines import PCABaseline
 from .data import Dataset, train_val_split
-from .metrics import PCABaseline, as_float, reconstruct, reconstruction_errors
-from .models import ModelConfig
-from .train import TrainConfig
+from .errors import SpecError
+from .metrics import as_float, reconstruct, reconstruction_errors
 
 
 @dataclass(frozen=True, eq=False)
@@ -39,11 +42,11 @@ def one_class_split(data: Dataset, normal_classes: tuple[int, ...], contaminatio
     """
     normal = sorted({int(c) for c in normal_classes})
     if not normal or min(normal) < 0 or max(normal) >= len(data.class_names):
-        raise ValueError(f"normal_classes must name classes 0..{len(data.class_names) - 1}, got {normal}")
+        raise SpecError(f"Choisissez au moins une classe normale parmi les {len(data.class_names)} du jeu.")
     if len(normal) == len(data.class_names):
-        raise ValueError("at least one class must be left out as anomalies")
+        raise SpecError("Laissez au moins une classe hors des classes normales : ce seront les anomalies.")
     if not 0.0 <= contamination < 0.5:
-        raise ValueError(f"contamination must be in [0, 0.5), got {contamination}")
+        raise SpecError(f"La part d'anomalies à l'entraînement doit être entre 0 et 50 % (reçu : {contamination}).")
     g = torch.Generator().manual_seed(seed)
     pool, test_idx = train_val_split(data, val_fraction=test_fraction, seed=seed)
     is_normal = torch.isin(data.labels, torch.tensor(normal))
@@ -55,32 +58,6 @@ def one_class_split(data: Dataset, normal_classes: tuple[int, ...], contaminatio
     n_val = max(1, round(len(rows) * val_fraction))
     train_idx, val_idx = rows[n_val:].sort().values, rows[:n_val].sort().values
     return OneClassSplit(train_idx, val_idx, test_idx, ~is_normal[train_idx], ~is_normal[test_idx])
-
-
-# The page's default recipe for images: a small MLP with a narrow code, trained with BCE.
-IMAGE_RECIPES = {"digits": {"epochs": 60, "batch_size": 32, "lr": 1e-2},
-                 "default": {"epochs": 15, "batch_size": 64, "lr": 1e-2}}
-
-
-def image_recipe(data: Dataset, latent_dim: int = 8, seed: int = 0, **overrides
-                 ) -> tuple[ModelConfig, TrainConfig]:
-    """(model, training) configs of the anomaly page's default image autoencoder."""
-    model = ModelConfig("mlp", data.image_shape, latent_dim, (128, 64), "linear", "sigmoid")
-    params = {**IMAGE_RECIPES.get(data.name, IMAGE_RECIPES["default"]), "seed": seed, **overrides}
-    return model, TrainConfig(**params)
-
-
-def tabular_recipe(n_features: int, n_rows: int, seed: int = 0, **overrides
-                   ) -> tuple[ModelConfig, TrainConfig]:
-    """(model, training) configs of an MLP autoencoder for `n_features` standardised columns."""
-    if n_features < 2:
-        raise ValueError(f"a tabular autoencoder needs at least 2 columns, got {n_features}")
-    hidden = max(8, min(64, 2 * n_features))
-    latent = max(1, min(8, n_features // 3))
-    model = ModelConfig("mlp", (1, 1, n_features), latent, (hidden,), "linear", "linear")
-    batch = max(8, min(128, n_rows // 8))
-    params = {"epochs": 100, "batch_size": batch, "lr": 1e-3, "loss": "mse", "seed": seed, **overrides}
-    return model, TrainConfig(**params)
 
 
 def scores(model: nn.Module, images: torch.Tensor) -> torch.Tensor:
@@ -145,46 +122,6 @@ def confusion_at(scores: torch.Tensor | np.ndarray, is_anomaly: torch.Tensor | n
     flag = s > threshold
     return Confusion(int((flag & y).sum()), int((flag & ~y).sum()),
                      int((~flag & ~y).sum()), int((~flag & y).sum()))
-
-
-def _curve_counts(scores, is_anomaly) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Cumulative (fp, tp) when flagging score >= t, for each distinct score t in decreasing order."""
-    s, y = _np(scores).astype(np.float64), _np(is_anomaly).astype(bool)
-    if s.shape != y.shape or s.ndim != 1:
-        raise ValueError(f"scores and labels must be 1-D of equal length, got {s.shape} and {y.shape}")
-    if y.all() or not y.any():
-        raise ValueError("ROC and PR curves need both normal rows and anomalies")
-    order = np.argsort(-s, kind="mergesort")
-    s, y = s[order], y[order]
-    last = np.r_[np.flatnonzero(np.diff(s)), len(s) - 1]  # last row of each run of equal scores
-    tp = np.cumsum(y)[last]
-    return 1 + last - tp, tp, s[last]
-
-
-def roc_curve(scores, is_anomaly) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(false positive rate, true positive rate, thresholds), starting at (0, 0) with threshold inf."""
-    fp, tp, thresholds = _curve_counts(scores, is_anomaly)
-    return np.r_[0.0, fp / fp[-1]], np.r_[0.0, tp / tp[-1]], np.r_[np.inf, thresholds]
-
-
-def roc_auc(scores, is_anomaly) -> float:
-    """Area under the ROC curve (trapezoids): the chance an anomaly scores above a normal row."""
-    fpr, tpr, _ = roc_curve(scores, is_anomaly)
-    return float(np.trapezoid(tpr, fpr))
-
-
-def pr_curve(scores, is_anomaly) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(precision, recall, thresholds) by decreasing threshold, ending at (1, 0) like scikit-learn's."""
-    fp, tp, thresholds = _curve_counts(scores, is_anomaly)
-    precision, recall = tp / (tp + fp), tp / tp[-1]
-    return np.r_[precision[::-1], 1.0], np.r_[recall[::-1], 0.0], thresholds[::-1]
-
-
-def average_precision(scores, is_anomaly) -> float:
-    """AP = sum_n (R_n - R_{n-1}) P_n over decreasing thresholds (no interpolation)."""
-    fp, tp, _ = _curve_counts(scores, is_anomaly)
-    precision, recall = tp / (tp + fp), tp / tp[-1]
-    return float(np.sum(np.diff(np.r_[0.0, recall]) * precision))
 
 
 def baseline_scores(train_images: torch.Tensor, test_images: torch.Tensor, latent_dim: int,

@@ -20,7 +20,7 @@ from torch import nn
 from .data import default_data_dir, load_dataset
 from .metrics import reconstruction_errors
 from .models import ModelConfig, build_model
-from .train import Trainer, recipe
+from .recipes import RunSpec, build_trainer, default_spec, default_train
 
 
 def gemm_gflops(n: int = 2048, repeats: int = 5) -> float:
@@ -104,14 +104,14 @@ def main(argv: list[str] | None = None) -> None:
 
     config = ModelConfig.course()
     speed = {}  # batch size -> (samples/s, share of the GEMM throughput)
-    for batch in (recipe("mnist").batch_size, 1024):
-        fast = Trainer.for_dataset(data, config, recipe("mnist", epochs=3, batch_size=batch, loss="mse", lr=1e-3,
-                                                        schedule="constant"))
+    for batch in (default_train("mnist").batch_size, 1024):
+        fast = build_trainer(RunSpec("mnist", config, default_train("mnist", epochs=3, batch_size=batch, loss="mse",
+                                                                   lr=1e-3, schedule="constant")), data)
         fast.run()
         sps = float(np.median(fast.history.samples_per_s))
         speed[batch] = sps, sps * 6 * multiply_adds(fast.model) / (gflops * 1e9)
 
-    default = Trainer.for_dataset(data, ModelConfig(image_shape=data.image_shape, latent_dim=12))
+    default = build_trainer(default_spec(data), data)
     default.run(on_epoch_end=lambda t: t.history.val_mse[-1] <= target)
     reached = default.history.val_mse[-1] <= target
     quality_s = default.history.seconds[-1]

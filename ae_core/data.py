@@ -1,14 +1,16 @@
-"""Datasets held once per process as uint8 tensors, plus toy 3-D manifolds."""
+"""Datasets held once per process as uint8 tensors, toy 3-D manifolds, and shifted copies of images."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
+
+from .errors import LearnerError
 
 DATASETS = {"digits": "Chiffres (scikit-learn, 8×8)", "mnist": "MNIST (28×28)",
             "fashion_mnist": "Fashion-MNIST (28×28)"}
@@ -17,13 +19,17 @@ FASHION_NAMES = ("T-shirt/haut", "Pantalon", "Pull", "Robe", "Manteau",
 DIGIT_NAMES = tuple(str(d) for d in range(10))
 
 
-class DatasetUnavailable(RuntimeError):
+class DatasetUnavailable(LearnerError):
     """A dataset could not be read or downloaded; the message is French and says what to do."""
 
 
 @dataclass(frozen=True, eq=False)
 class Dataset:
-    """Images (N, C, H, W) uint8 and labels (N,); the first `n_train` rows are the training pool."""
+    """Images (N, C, H, W) and labels (N,); the first `n_train` rows are the training pool.
+
+    Image datasets hold uint8 pixels and class labels; a table or a point cloud holds float rows
+    viewed as (N, 1, 1, F) images, with no class names.
+    """
 
     name: str
     images: torch.Tensor
@@ -37,7 +43,7 @@ class Dataset:
 
     @property
     def title(self) -> str:
-        return DATASETS[self.name]
+        return DATASETS.get(self.name, self.name)
 
     def __len__(self) -> int:
         return len(self.images)
@@ -59,6 +65,13 @@ def train_val_split(data: Dataset, val_fraction: float = 0.2, seed: int = 0
     perm = torch.randperm(n, generator=torch.Generator().manual_seed(seed))
     n_val = max(1, round(n * val_fraction))
     return perm[n_val:].sort().values, perm[:n_val].sort().values
+
+
+def subset(idx: torch.Tensor, n: int | None, seed: int = 0) -> torch.Tensor:
+    """At most n of the rows idx (all of them when n is None), drawn with seed, sorted."""
+    if n is None or len(idx) <= n:
+        return idx
+    return idx[torch.randperm(len(idx), generator=torch.Generator().manual_seed(seed))[:n]].sort().values
 
 
 def default_data_dir() -> Path:
@@ -135,3 +148,24 @@ def make_manifold(name: str, n: int = 1000, noise: float = 0.0, seed: int = 0
     X, t = make(n_samples=n, noise=noise, random_state=seed)
     X = (X - X.mean(0)) / X.std(0)
     return X.astype(np.float32), t.astype(np.float32)
+
+
+def manifold_dataset(name: str, n: int = 1000, seed: int = 0) -> Dataset:
+    """make_manifold's points as a Dataset: images (n, 1, 1, 3) float32, labels the coordinate t (n,)."""
+    X, t = make_manifold(name, n, seed=seed)
+    return Dataset(name, torch.from_numpy(X).view(n, 1, 1, -1), torch.from_numpy(t), (), n)
+
+
+SHIFTS = ((1, 0), (-1, 0), (0, 1), (0, -1), (1, 1), (-1, -1), (1, -1), (-1, 1))
+
+
+def shifted_copies(images: torch.Tensor, shifts: Sequence[tuple[int, int]] = SHIFTS) -> torch.Tensor:
+    """images (N, C, H, W) followed by one copy per (dy, dx) shift, zero-filled: (N * (1 + len(shifts)), C, H, W)."""
+    h, w = images.shape[-2:]
+    copies = [images]
+    for dy, dx in shifts:
+        out = torch.zeros_like(images)
+        y0, y1, x0, x1 = max(dy, 0), h + min(dy, 0), max(dx, 0), w + min(dx, 0)
+        out[..., y0:y1, x0:x1] = images[..., y0 - dy:y1 - dy, x0 - dx:x1 - dx]
+        copies.append(out)
+    return torch.cat(copies)

@@ -6,7 +6,7 @@ import torch
 from torch import nn
 
 from .models import ModelConfig, build_model
-from .train import TrainConfig
+from .recipes import RunSpec
 
 WEIGHT_LAYERS = (nn.Linear, nn.Conv2d, nn.ConvTranspose2d)
 
@@ -61,8 +61,12 @@ def architecture_dot(config: ModelConfig) -> str:
     return "\n".join(lines)
 
 
-def pytorch_code(config: ModelConfig, train: TrainConfig) -> str:
-    """Stand-alone PyTorch code (model class and training loop) equivalent to `config` and `train`."""
+def pytorch_code(spec: RunSpec) -> str:
+    """Stand-alone PyTorch code (model class and training loop) equivalent to the run `spec`.
+
+    Covers the noises and super-resolution; inpainting's random squares have no short equivalent.
+    """
+    config, train, damage = spec.model, spec.train, spec.corruption
     model = build_model(config)
     enc = [c for c in map(_layer_code, model.encoder) if c]
     dec = [c for c in map(_layer_code, model.decoder) if c]
@@ -78,18 +82,23 @@ def pytorch_code(config: ModelConfig, train: TrainConfig) -> str:
     z_shape, x_shape = ", ".join(map(str, z.shape[1:])), ", ".join(map(str, config.image_shape))
     indent = ",\n            "
     loss = ("F.binary_cross_entropy(x_hat, x)" if train.loss == "bce" else "F.mse_loss(x_hat, x)")
+    if damage.kind == "inpaint":
+        raise ValueError("inpainting has no stand-alone code here")
+    kind = damage.kind if damage.level > 0 or damage.kind == "super_resolution" else "none"
     noise = {
         "none": "x",
-        "gaussian": f"(x + {train.noise_level} * torch.randn_like(x)).clamp(0, 1)",
-        "salt_pepper": f"salt_and_pepper(x, {train.noise_level})",
-        "mask": f"x * (torch.rand_like(x) >= {train.noise_level})",
-    }[train.noise if train.noise_level > 0 else "none"]
+        "gaussian": f"(x + {damage.level} * torch.randn_like(x)).clamp(0, 1)",
+        "salt_pepper": f"salt_and_pepper(x, {damage.level})",
+        "mask": f"x * (torch.rand_like(x) >= {damage.level})",
+        "super_resolution": f"F.interpolate(F.avg_pool2d(x, {damage.factor}), scale_factor={damage.factor}, "
+                            "mode=\"bilinear\")",
+    }[kind]
     helper = '''
 
 def salt_and_pepper(x, level):
     u = torch.rand_like(x)
     return torch.where(u < level / 2, 0.0, torch.where(u < level, 1.0, x))
-''' if train.noise == "salt_pepper" and train.noise_level > 0 else ""
+''' if kind == "salt_pepper" else ""
     schedule = ("\n    scheduler = torch.optim.lr_scheduler.OneCycleLR(\n"
                 f"        optimizer, max_lr={train.lr}, total_steps=epochs * steps_per_epoch)"
                 if train.schedule == "onecycle" else "")

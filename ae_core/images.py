@@ -1,4 +1,4 @@
-"""Turn image tensors into arrays a page can show: upscaled tiles and mosaics."""
+"""Turn image tensors into arrays a screen can show: upscaled tiles, mosaics, highlighted holes."""
 
 from __future__ import annotations
 
@@ -30,3 +30,12 @@ def mosaic(images: torch.Tensor, ncols: int, pad: int = 1, scale: int = 1) -> np
         grid[:, r * (h + pad):r * (h + pad) + h, col * (w + pad):col * (w + pad) + w] = img
     grid = grid.repeat_interleave(scale, dim=-2).repeat_interleave(scale, dim=-1)
     return to_uint8(grid.unsqueeze(0))[0]
+
+
+def highlight(x: torch.Tensor, mask: torch.Tensor, color: tuple[float, float, float] = (0.9, 0.15, 0.15)
+              ) -> torch.Tensor:
+    """Grey images (N, 1, H, W) as RGB (N, 3, H, W) with the masked pixels painted `color`, for display."""
+    rgb = x.expand(-1, 3, -1, -1).clone()
+    paint = torch.tensor(color, dtype=x.dtype, device=x.device).view(1, 3, 1, 1).expand_as(rgb)
+    hole = mask.to(x.device).expand(x.shape[0], 1, *x.shape[-2:]).expand_as(rgb)
+    return torch.where(hole, paint, rgb)

@@ -1,4 +1,4 @@
-"""The latent space next to PCA: 2-D maps, decoding anywhere, interpolation, error vs k, probes."""
+"""The latent space: 2-D maps of codes next to PCA's, decoding any point, interpolation, probes."""
 
 from __future__ import annotations
 
@@ -9,15 +9,12 @@ import numpy as np
 import torch
 from torch import nn
 
-from .data import Dataset, train_val_split
-from .metrics import PCABaseline, as_float, encode, linear_probe, reconstruction_errors
-from .models import ModelConfig
-from .train import Trainer, recipe
-
-MAX_POINTS = 1000  # above this Plotly switches to WebGL and clicks get slow
+from .baselines import PCABaseline, probe_accuracies, trustworthiness
+from .data import Dataset, subset
+from .metrics import as_float, encode, reconstruction_errors
 
 
-def balanced_sample(labels: torch.Tensor, n: int = MAX_POINTS, seed: int = 0,
+def balanced_sample(labels: torch.Tensor, n: int, seed: int = 0,
                     pool: torch.Tensor | None = None) -> torch.Tensor:
     """Sorted row indices (<= n,) into `labels` (N,), n // classes of each class, drawn from `pool`."""
     pool = torch.arange(len(labels)) if pool is None else pool
@@ -112,70 +109,6 @@ def interpolation(model: nn.Module, x0: torch.Tensor, x1: torch.Tensor, steps: i
     return decoded, lerp(as_float(x0), as_float(x1), steps)
 
 
-def pca_error_curve(train_images: torch.Tensor, test_images: torch.Tensor, ks: Sequence[int],
-                    clip: bool = True, seed: int = 0) -> np.ndarray:
-    """Mean squared error per pixel (len(ks),) of PCA with k components for each k, one fit for all.
-
-    With clip=True reconstructions are clipped to [0, 1], as PCABaseline does.
-    """
-    from sklearn.decomposition import PCA
-
-    X = as_float(train_images).flatten(1).numpy()
-    T = as_float(test_images).flatten(1).numpy()
-    k_max = max(ks)
-    if min(ks) < 1 or k_max > min(X.shape):
-        raise ValueError(f"every k must be in [1, {min(X.shape)}], got {list(ks)}")
-    pca = PCA(n_components=k_max, svd_solver="full", random_state=seed).fit(X)
-    V = pca.components_  # (k_max, D), orthonormal rows
-    z = (T - pca.mean_) @ V.T  # (N, k_max)
-    errors = []
-    for k in ks:
-        t_hat = pca.mean_ + z[:, :k] @ V[:k]
-        if clip:
-            t_hat = np.clip(t_hat, 0.0, 1.0)
-        errors.append(float(np.mean((t_hat - T) ** 2)))
-    return np.array(errors)
-
-
-def latent_model_config(data: Dataset, latent_dim: int = 2) -> ModelConfig:
-    """The page's autoencoder: an MLP with a linear bottleneck of `latent_dim` numbers."""
-    c, h, w = data.image_shape
-    hidden = (256, 128) if c * h * w > 256 else (128, 64)
-    return ModelConfig(arch="mlp", image_shape=data.image_shape, latent_dim=latent_dim, hidden=hidden)
-
-
-def latent_trainer(data: Dataset, latent_dim: int = 2, max_train: int = 10_000, seed: int = 0,
-                   **train_overrides) -> Trainer:
-    """A trainer of the page's autoencoder on at most `max_train` training rows of `data`."""
-    config = recipe(data.name, seed=seed, **train_overrides)
-    train_idx, val_idx = split_rows(data, seed, max_train)
-    return Trainer(latent_model_config(data, latent_dim), config, data.images, train_idx, val_idx)
-
-
-def probe_accuracies(features: dict[str, tuple[np.ndarray, np.ndarray]], train_y: np.ndarray,
-                     test_y: np.ndarray, seed: int = 0) -> dict[str, float]:
-    """Linear-probe test accuracy for each name -> (train features (N, F), test features (M, F))."""
-    return {name: linear_probe(tr, train_y, te, test_y, seed) for name, (tr, te) in features.items()}
-
-
-def trustworthiness(high: np.ndarray, low: np.ndarray, n_neighbors: int = 10) -> float:
-    """Share in [0, 1] of each point's map neighbours that are true neighbours (Venna & Kaski, 2001).
-
-    high (N, D) the original points, low (N, 2) the map; 1 means no false neighbours.
-    """
-    from sklearn.manifold import trustworthiness as sk_trustworthiness
-
-    return float(sk_trustworthiness(np.asarray(high).reshape(len(high), -1), np.asarray(low),
-                                    n_neighbors=n_neighbors))
-
-
-def _subset(idx: torch.Tensor, n: int, seed: int) -> torch.Tensor:
-    """At most n of the rows idx, drawn with seed, sorted."""
-    if len(idx) <= n:
-        return idx
-    return idx[torch.randperm(len(idx), generator=torch.Generator().manual_seed(seed))[:n]].sort().values
-
-
 @dataclass(frozen=True, eq=False)
 class LatentMaps:
     """The autoencoder's and PCA's 2-D maps of one balanced validation sample, and their figures."""
@@ -195,11 +128,11 @@ class LatentMaps:
 
 
 def latent_maps(model: nn.Module, data: Dataset, train_idx: torch.Tensor, val_idx: torch.Tensor,
-                n: int = MAX_POINTS, seed: int = 0, max_pca_train: int = 10_000) -> LatentMaps:
+                n: int, seed: int = 0, max_pca_train: int = 10_000) -> LatentMaps:
     """Both maps of a balanced sample of <= n validation rows; PCA is fitted on <= max_pca_train rows."""
     rows = balanced_sample(data.labels, n, seed, pool=val_idx)
     x = data.images[rows]
-    pca = PCABaseline(data.images[_subset(train_idx, max_pca_train, seed)], 2, seed)
+    pca = PCABaseline(data.images[subset(train_idx, max_pca_train, seed)], 2, seed)
     codes = encode(model, x).numpy()
     plane = LatentPlane(codes, seed)
     ae_xy, pca_xy = plane.to_2d(codes), pca.encode(x)
@@ -224,59 +157,3 @@ def probe_scores(model: nn.Module, pca: PCABaseline, data: Dataset, train_idx: t
     return probe_accuracies(features, data.labels[tr].numpy(), data.labels[te].numpy(), seed)
 
 
-def curve_sizes(data: Dataset) -> tuple[int, ...]:
-    """Code sizes for the autoencoder's error curve: up to 30 (Hinton & Salakhutdinov's MNIST reference)
-    on large images, up to 10 on small ones, where 30 numbers would be half the pixels."""
-    c, h, w = data.image_shape
-    return (2, 10, 30) if c * h * w >= 256 else (2, 5, 10)
-
-
-SHIFTS = ((1, 0), (-1, 0), (0, 1), (0, -1), (1, 1), (-1, -1), (1, -1), (-1, 1))
-
-
-def shifted_copies(images: torch.Tensor, shifts: Sequence[tuple[int, int]] = SHIFTS) -> torch.Tensor:
-    """images (N, C, H, W) followed by one copy per (dy, dx) shift, zero-filled: (N * (1 + len(shifts)), C, H, W)."""
-    h, w = images.shape[-2:]
-    copies = [images]
-    for dy, dx in shifts:
-        out = torch.zeros_like(images)
-        y0, y1, x0, x1 = max(dy, 0), h + min(dy, 0), max(dx, 0), w + min(dx, 0)
-        out[..., y0:y1, x0:x1] = images[..., y0 - dy:y1 - dy, x0 - dx:x1 - dx]
-        copies.append(out)
-    return torch.cat(copies)
-
-
-def curve_trainer(data: Dataset, latent_dim: int, seed: int = 0, max_train: int = 10_000,
-                  shifts: Sequence[tuple[int, int]] | None = None, **train_overrides) -> Trainer:
-    """The page's autoencoder trained on its training rows plus copies shifted by one pixel.
-
-    On 8,000 MNIST digits a 30-number autoencoder learns its training images by heart (after 40 epochs,
-    squared error 3 to 5 per training image but 8.7 per validation image); shifted copies give 9 times
-    more data for the same digits. `shifts=None`: the 8 one-pixel shifts on images of 16 pixels or more, none below.
-    """
-    if shifts is None:
-        shifts = SHIFTS if min(data.image_shape[1:]) >= 16 else ()
-    train_idx, val_idx = split_rows(data, seed, max_train)
-    images = torch.cat([shifted_copies(data.images[train_idx], shifts), data.images[val_idx]])
-    n_train = len(images) - len(val_idx)
-    defaults = {"epochs": 6, "batch_size": 128} if shifts else {}  # 9 times the data: fewer passes
-    config = recipe(data.name, seed=seed, **{**defaults, **train_overrides})
-    return Trainer(latent_model_config(data, latent_dim), config, images, torch.arange(n_train),
-                   torch.arange(n_train, len(images)))
-
-
-def ae_error_curve(data: Dataset, ks: Sequence[int], seed: int = 0, max_train: int = 10_000,
-                   **trainer_kwargs) -> np.ndarray:
-    """Validation MSE per pixel (len(ks),) of curve_trainer's autoencoder trained afresh for each code size k."""
-    errors = []
-    for k in ks:
-        trainer = curve_trainer(data, k, seed, max_train, **trainer_kwargs)
-        trainer.run()
-        errors.append(trainer.history.val_mse[-1])
-    return np.array(errors)
-
-
-def split_rows(data: Dataset, seed: int = 0, max_train: int = 10_000) -> tuple[torch.Tensor, torch.Tensor]:
-    """(train, validation) rows of the page's autoencoders: <= max_train seeded training rows."""
-    train_idx, val_idx = train_val_split(data, seed=seed)
-    return _subset(train_idx, max_train, seed), val_idx

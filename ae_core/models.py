@@ -1,4 +1,8 @@
-"""Autoencoders: an MLP (the course's 784-128-64-12 is a preset) and the course's convolutional one."""
+"""Autoencoders: an MLP (the course's 784-128-64-12 is a preset) and the course's convolutional one.
+
+Every model offers the trainer the same things: `encode`, `decode_logits` and `objective` (total
+loss plus named parts), so a new kind of model plugs into the one trainer.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,9 @@ from dataclasses import dataclass
 
 import torch
 from torch import nn
+
+from .errors import SpecError
+from .objectives import loss_from_logits
 
 ARCHS = ("mlp", "conv")
 BOTTLENECKS = ("linear", "relu")
@@ -28,21 +35,22 @@ class ModelConfig:
         object.__setattr__(self, "image_shape", tuple(int(s) for s in self.image_shape))
         object.__setattr__(self, "hidden", tuple(int(h) for h in self.hidden))
         if self.arch not in ARCHS:
-            raise ValueError(f"arch must be one of {ARCHS}, got {self.arch!r}")
+            raise SpecError(f"Architecture inconnue « {self.arch} » : choisissez « mlp » ou « conv ».")
         if self.bottleneck not in BOTTLENECKS:
-            raise ValueError(f"bottleneck must be one of {BOTTLENECKS}, got {self.bottleneck!r}")
+            raise SpecError(f"Activation du goulot inconnue « {self.bottleneck} » : « linear » ou « relu ».")
         if self.output not in OUTPUTS:
-            raise ValueError(f"output must be one of {OUTPUTS}, got {self.output!r}")
+            raise SpecError(f"Sortie inconnue « {self.output} » : « sigmoid » ou « linear ».")
         if len(self.image_shape) != 3 or min(self.image_shape) < 1:
-            raise ValueError(f"image_shape must be (C, H, W) with positive sizes, got {self.image_shape}")
+            raise SpecError(f"La forme des images doit être (canaux, hauteur, largeur), reçu {self.image_shape}.")
         if self.latent_dim is None and self.arch != "conv":
-            raise ValueError("latent_dim=None is only allowed for the convolutional model")
+            raise SpecError("Seul le modèle convolutif peut se passer de taille de code (sans goulot).")
         if self.latent_dim is not None and self.latent_dim < 1:
-            raise ValueError(f"latent_dim must be >= 1, got {self.latent_dim}")
+            raise SpecError(f"La taille du code doit valoir au moins 1 (reçu : {self.latent_dim}).")
         if self.arch == "mlp" and (not self.hidden or min(self.hidden) < 1):
-            raise ValueError(f"hidden must hold at least one positive width, got {self.hidden}")
+            raise SpecError(f"Il faut au moins une couche cachée de largeur positive (reçu : {self.hidden}).")
         if self.arch == "conv" and any(s % 4 for s in self.image_shape[1:]):
-            raise ValueError(f"the convolutional model needs H and W divisible by 4, got {self.image_shape}")
+            raise SpecError("Le modèle convolutif divise deux fois la taille par 2 : hauteur et largeur "
+                            f"doivent être multiples de 4 (reçu : {self.image_shape[1:]}).")
 
     @classmethod
     def course(cls, image_shape=(1, 28, 28)) -> ModelConfig:
@@ -62,7 +70,29 @@ class ModelConfig:
         return 32 * (h // 4) * (w // 4)
 
 
-class MLPAutoencoder(nn.Module):
+class Autoencoder(nn.Module):
+    """x (B, C, H, W) -> z = encode(x) -> x_hat = decode(z); subclasses define encode and decode_logits."""
+
+    config: ModelConfig
+    output: nn.Module
+
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        return self.output(self.decode_logits(z))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.decode(self.encode(x))
+
+    def objective(self, x_in: torch.Tensor, x: torch.Tensor, loss: str
+                  ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        """(total loss, named parts) of a batch: x_in (B, C, H, W) goes in, the clean x is the target.
+
+        A plain autoencoder has no part besides the reconstruction; a model with a penalty (KL,
+        sparsity...) returns it under its own name and the trainer records it per epoch.
+        """
+        return loss_from_logits(self.decode_logits(self.encode(x_in)), x, loss, self.config.output), {}
+
+
+class MLPAutoencoder(Autoencoder):
     """x (B, C, H, W) -> z (B, latent_dim) -> x_hat (B, C, H, W), in [0, 1] with a Sigmoid output."""
 
     def __init__(self, config: ModelConfig):
@@ -89,14 +119,8 @@ class MLPAutoencoder(nn.Module):
         """The decoder before its output activation (BCE is faster and safer on logits)."""
         return self.decoder(z).view(-1, *self.config.image_shape)  # (B, C, H, W)
 
-    def decode(self, z: torch.Tensor) -> torch.Tensor:
-        return self.output(self.decode_logits(z))
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.decode(self.encode(x))
-
-
-class ConvAutoencoder(nn.Module):
+class ConvAutoencoder(Autoencoder):
     """The course's model: two stride-2 convolutions (C->16->32), two transposed ones back, Sigmoid.
 
     With a latent_dim, a linear layer maps the 32 x H/4 x W/4 feature map to z and back.
@@ -132,18 +156,12 @@ class ConvAutoencoder(nn.Module):
             z = z.view(-1, *self.feature_shape)  # (B, 32, H/4, W/4)
         return self.decoder(z)  # (B, C, H, W)
 
-    def decode(self, z: torch.Tensor) -> torch.Tensor:
-        return self.output(self.decode_logits(z))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.decode(self.encode(x))
-
 
 def _output_layer(config: ModelConfig) -> nn.Module:
     return nn.Sigmoid() if config.output == "sigmoid" else nn.Identity()
 
 
-def build_model(config: ModelConfig, seed: int = 0) -> nn.Module:
+def build_model(config: ModelConfig, seed: int = 0) -> Autoencoder:
     """The model for `config`, its weights drawn from `seed` without touching torch's global RNG."""
     with torch.device("meta"):  # no memory, no draw from the global RNG: every weight is set below
         model = (MLPAutoencoder if config.arch == "mlp" else ConvAutoencoder)(config)

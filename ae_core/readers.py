@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import unicodedata
 from dataclasses import dataclass
@@ -10,6 +11,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import torch
+
+from .data import Dataset
+from .errors import LearnerError
 
 MAX_CSV_BYTES = 5 * 1024 * 1024
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
@@ -19,7 +23,7 @@ MAX_COLUMNS = 500
 SEPARATORS = {",": "virgule", ";": "point-virgule", "\t": "tabulation", "|": "barre verticale"}
 
 
-class ReaderError(ValueError):
+class ReaderError(LearnerError):
     """A file the learner gave cannot be used; the message is French and says what to do."""
 
 
@@ -43,6 +47,18 @@ class Table:
     def images(self) -> torch.Tensor:
         """x viewed as (N, 1, 1, F), the shape an MLP autoencoder with image_shape (1, 1, F) takes."""
         return self.x.view(len(self.x), 1, 1, -1)
+
+    @property
+    def fingerprint(self) -> str:
+        """16 hex digits of a hash of the column names and standardised values: the table's identity."""
+        digest = hashlib.sha256("\x1f".join(self.features).encode())
+        digest.update(self.x.numpy().tobytes())
+        return digest.hexdigest()[:16]
+
+    def as_dataset(self) -> Dataset:
+        """The rows as a Dataset named 'table:<fingerprint>' (no official test part, no classes)."""
+        return Dataset(f"table:{self.fingerprint}", self.images, torch.zeros(len(self.x), dtype=torch.long),
+                       (), len(self.x))
 
     def label_mask(self, anomaly_value) -> np.ndarray:
         """Bool (N,): rows whose label equals `anomaly_value`."""

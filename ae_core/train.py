@@ -1,4 +1,4 @@
-"""A trainer that advances in short chunks, so a page can train live and survive reruns."""
+"""A trainer that advances in short chunks, so an interactive app can train live and survive reruns."""
 
 from __future__ import annotations
 
@@ -7,17 +7,22 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import torch
 
-from .data import Dataset, to_float, train_val_split
-from .models import ModelConfig, build_model
-from .objectives import LOSSES, NOISES, corrupt, loss_from_logits, reconstruction_loss
+from .data import to_float
+from .errors import LearnerError, SpecError
+from .models import build_model
+from .objectives import LOSSES, reconstruction_loss
+
+if TYPE_CHECKING:
+    from .recipes import RunSpec
 
 SCHEDULES = ("onecycle", "constant")
 
 
-class TrainingDiverged(RuntimeError):
+class TrainingDiverged(LearnerError):
     """The loss became non-finite; the model keeps its last finite weights."""
 
     def __init__(self, epoch: int):
@@ -30,42 +35,27 @@ class TrainingDiverged(RuntimeError):
 
 @dataclass(frozen=True)
 class TrainConfig:
-    """How to train. The defaults are the app's recipe: BCE, one-cycle Adam, linear bottleneck."""
+    """How to train: BCE and one-cycle Adam by default."""
 
     epochs: int = 15
     batch_size: int = 256
     lr: float = 1e-2
     loss: str = "bce"
     schedule: str = "onecycle"
-    noise: str = "none"
-    noise_level: float = 0.0
     seed: int = 0
     device: str = "auto"
 
     def __post_init__(self):
         if self.epochs < 1:
-            raise ValueError(f"epochs must be >= 1, got {self.epochs}")
+            raise SpecError(f"Il faut au moins une époque (reçu : {self.epochs}).")
         if self.batch_size < 1:
-            raise ValueError(f"batch_size must be >= 1, got {self.batch_size}")
+            raise SpecError(f"La taille de lot doit valoir au moins 1 (reçu : {self.batch_size}).")
         if not (self.lr > 0 and math.isfinite(self.lr)):
-            raise ValueError(f"lr must be a positive number, got {self.lr}")
+            raise SpecError(f"Le taux d'apprentissage doit être un nombre positif (reçu : {self.lr}).")
         if self.loss not in LOSSES:
-            raise ValueError(f"loss must be one of {LOSSES}, got {self.loss!r}")
+            raise SpecError(f"Perte inconnue « {self.loss} » : choisissez « bce » ou « mse ».")
         if self.schedule not in SCHEDULES:
-            raise ValueError(f"schedule must be one of {SCHEDULES}, got {self.schedule!r}")
-        if self.noise not in NOISES:
-            raise ValueError(f"noise must be one of {NOISES}, got {self.noise!r}")
-        if not 0.0 <= self.noise_level <= 1.0:
-            raise ValueError(f"noise_level must be in [0, 1], got {self.noise_level}")
-
-
-# Small datasets need more, smaller steps: 1,437 digits at batch 256 are only 6 steps an epoch.
-RECIPES = {"digits": {"epochs": 60, "batch_size": 64}}
-
-
-def recipe(dataset: str, **overrides) -> TrainConfig:
-    """The default recipe for a dataset name, with `overrides` applied."""
-    return TrainConfig(**{**RECIPES.get(dataset, {}), **overrides})
+            raise SpecError(f"Calendrier inconnu « {self.schedule} » : « onecycle » ou « constant ».")
 
 
 def resolve_device(device: str = "auto") -> torch.device:
@@ -78,63 +68,58 @@ def resolve_device(device: str = "auto") -> torch.device:
 @dataclass
 class History:
     """Per-epoch figures: `seconds` is cumulative wall time (validation included), `samples_per_s`
-    the training throughput of the epoch (validation excluded)."""
+    the training throughput of the epoch (validation excluded), `extra` the epoch mean of each named
+    part of the model's objective (a float, or a list for a part with one value per code unit)."""
 
     train_loss: list[float] = field(default_factory=list)
     val_loss: list[float] = field(default_factory=list)
     val_mse: list[float] = field(default_factory=list)
     seconds: list[float] = field(default_factory=list)
     samples_per_s: list[float] = field(default_factory=list)
+    extra: dict[str, list] = field(default_factory=dict)
 
 
 class Trainer:
-    """Owns model, optimizer, schedule, position and history; `step()` advances one short chunk.
+    """Owns model, optimizer, schedule, position and history of one run; `step()` advances one chunk.
 
-    `images` (N, ...) is shared and never copied: batches are gathered by index and converted to
-    float one at a time. `input_fn(x, generator)` maps a clean batch to the model's input (default:
-    the configured corruption; the target is always the clean batch).
+    `spec` says what to train; `images` (N, ...) is shared and never copied: batches are gathered
+    by index and converted to float one at a time. `input_fn(x, generator)` maps a clean batch to
+    the model's input: the spec's corruption (the target is always the clean batch).
     """
 
-    def __init__(self, model_config: ModelConfig, config: TrainConfig, images: torch.Tensor,
-                 train_idx: torch.Tensor, val_idx: torch.Tensor,
-                 input_fn: Callable[[torch.Tensor, torch.Generator], torch.Tensor] | None = None):
+    def __init__(self, spec: RunSpec, images: torch.Tensor, train_idx: torch.Tensor, val_idx: torch.Tensor):
         if len(train_idx) == 0 or len(val_idx) == 0:
-            raise ValueError("train_idx and val_idx must both be non-empty")
-        self.model_config, self.config = model_config, config
+            raise SpecError("Pas assez d'exemples pour entraîner et valider : il en faut au moins un de chaque.")
+        self.spec, self.model_config, self.config = spec, spec.model, spec.train
         self.images, self.train_idx, self.val_idx = images, train_idx, val_idx
-        self.device = resolve_device(config.device)
-        self.model = build_model(model_config, config.seed).to(self.device)
-        if config.loss == "bce" and model_config.output != "sigmoid":
-            raise ValueError("BCE needs outputs in [0, 1]: use a sigmoid output or the MSE loss")
-        self.optimizer = torch.optim.Adam(self.model.parameters(), lr=config.lr, fused=True)
-        self.steps_per_epoch = math.ceil(len(train_idx) / config.batch_size)
+        self.device = resolve_device(self.config.device)
+        self.model = build_model(self.model_config, self.config.seed).to(self.device)
+        self.optimizer = torch.optim.Adam(self.model.parameters(), lr=self.config.lr, fused=True)
+        self.steps_per_epoch = math.ceil(len(train_idx) / self.config.batch_size)
         self.scheduler = None
-        if config.schedule == "onecycle":
+        if self.config.schedule == "onecycle":
             self.scheduler = torch.optim.lr_scheduler.OneCycleLR(
-                self.optimizer, max_lr=config.lr, total_steps=config.epochs * self.steps_per_epoch)
-        self.input_fn = input_fn or (lambda x, g: corrupt(x, config.noise, config.noise_level, g))
-        self.shuffle_gen = torch.Generator().manual_seed(config.seed)
-        self.noise_gen = torch.Generator(self.device).manual_seed(config.seed + 1)
+                self.optimizer, max_lr=self.config.lr, total_steps=self.config.epochs * self.steps_per_epoch)
+        self.input_fn: Callable[[torch.Tensor, torch.Generator], torch.Tensor] = spec.corruption
+        self.shuffle_gen = torch.Generator().manual_seed(self.config.seed)
+        self.noise_gen = torch.Generator(self.device).manual_seed(self.config.seed + 1)
         self.history = History()
         self.epoch, self.batch = 0, 0
         self.diverged_at: int | None = None
         self._order = None
         self._epoch_loss = 0.0
+        self._epoch_parts: dict[str, torch.Tensor] = {}
         self._epoch_seconds = self._train_seconds = 0.0
         self._last_good = copy.deepcopy(self.model.state_dict())
-
-    @classmethod
-    def for_dataset(cls, data: Dataset, model_config: ModelConfig | None = None,
-                    config: TrainConfig | None = None, **kwargs) -> Trainer:
-        """A trainer on `data`'s seeded train/validation split."""
-        config = config or recipe(data.name)
-        model_config = model_config or ModelConfig(image_shape=data.image_shape)
-        train_idx, val_idx = train_val_split(data)  # one fixed split: runs stay comparable
-        return cls(model_config, config, data.images, train_idx, val_idx, **kwargs)
 
     @property
     def done(self) -> bool:
         return self.epoch >= self.config.epochs or self.diverged_at is not None
+
+    @property
+    def trained(self) -> bool:
+        """Done without diverging: the model is ready to use."""
+        return self.done and self.diverged_at is None
 
     @property
     def progress(self) -> float:
@@ -170,11 +155,11 @@ class Trainer:
         if self.batch == 0:
             self._order = self.train_idx[torch.randperm(len(self.train_idx), generator=self.shuffle_gen)]
             self._epoch_loss, self._epoch_seconds, self._train_seconds = 0.0, 0.0, 0.0
+            self._epoch_parts = {}
         bs = self.config.batch_size
         while self.batch < self.steps_per_epoch:
             x = self.batch_input(self._order[self.batch * bs:(self.batch + 1) * bs])
-            logits = self.model.decode_logits(self.model.encode(self.input_fn(x, self.noise_gen)))
-            loss = loss_from_logits(logits, x, self.config.loss, self.model_config.output)
+            loss, parts = self.model.objective(self.input_fn(x, self.noise_gen), x, self.config.loss)
             if not torch.isfinite(loss):
                 self.model.load_state_dict(self._last_good)
                 self.diverged_at = self.epoch
@@ -185,6 +170,8 @@ class Trainer:
             if self.scheduler:
                 self.scheduler.step()
             self._epoch_loss += loss.item() * len(x)
+            for name, part in parts.items():
+                self._epoch_parts[name] = self._epoch_parts.get(name, 0) + part.detach() * len(x)
             self.batch += 1
             if time.perf_counter() > deadline:
                 break
@@ -203,6 +190,9 @@ class Trainer:
         h.val_mse.append(val_mse)
         h.seconds.append(self.elapsed)
         h.samples_per_s.append(n / max(self._train_seconds, 1e-9))  # training steps only
+        for name, total in self._epoch_parts.items():
+            mean = (total / n).cpu()
+            h.extra.setdefault(name, []).append(mean.item() if mean.numel() == 1 else mean.tolist())
         self._epoch_seconds = 0.0
         self.epoch, self.batch = self.epoch + 1, 0
         if math.isfinite(val_loss):

@@ -4,7 +4,10 @@ import streamlit as st
 
 from ae_core import ModelConfig
 from ae_core.describe import architecture_dot
-from pages.common import LESSONS, current_dataset, current_model, lesson_ui, model_summary, quiz_score
+from ui.fmt import model_summary
+from ui.lesson import lesson_text, lesson_ui, quiz_score, quiz_ui
+from ui.shell import route_through_app
+from ui.state import current_dataset, current_model
 
 USES = [
     ("Réduction de dimension, comparée à l'ACP", "pages/espace_latent.py", ":material/scatter_plot:"),
@@ -23,8 +26,9 @@ PATH = [
     ("4. Repérer les intrus grâce à l'erreur de reconstruction", "pages/anomalies.py"),
 ]
 
+route_through_app()
 st.title("Atelier autoencodeurs")
-st.markdown((LESSONS / "accueil_intro.md").read_text(encoding="utf-8"))
+st.markdown(lesson_text("accueil_intro"))
 
 data = current_dataset()
 current = current_model()
@@ -49,3 +53,4 @@ with right:
               help="Répondez aux quiz à la fin de chaque leçon ; le score reste pendant la session.")
 
 lesson_ui("accueil")
+quiz_ui("accueil")

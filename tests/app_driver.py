@@ -10,11 +10,23 @@ def click(at: AppTest, label: str) -> None:
 
 
 def train_to_end(at: AppTest, key: str, limit: int = 200) -> None:
-    """Rerun until the trainer in st.session_state[key] stops (AppTest never fires run_every)."""
+    """Rerun until the learner's job in st.session_state[key] stops (AppTest never fires run_every)."""
     for _ in range(limit):
-        if not at.session_state[f"{key}_running"]:
+        if not at.session_state[key].running:
             break
         at.run()
         assert not at.exception, at.exception
-    trainer = at.session_state[key]
-    assert trainer.done and trainer.diverged_at is None
+    job = at.session_state[key]
+    assert job.trained and not job.running, job.error
+
+
+def start_and_train(at: AppTest, key: str, limit: int = 400) -> AppTest:
+    """Press the start button of the job in st.session_state[key] and train it to the end."""
+    at.button(key=f"{key}_start").click().run()
+    train_to_end(at, key, limit)
+    return at
+
+
+def memo(at: AppTest, name: str):
+    """The value the page memoised under `name` (ui.state.memo)."""
+    return at.session_state["_memo"][name][1]

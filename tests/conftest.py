@@ -1,4 +1,5 @@
-"""Shared fixtures. Real MNIST (../shared/data/mnist8k) is optional for outside users, required in CI."""
+"""Shared fixtures. Real MNIST (../shared/data/mnist8k) and a browser are optional for outside users;
+in CI (CI=true, the one switch) a test that would skip fails instead."""
 
 import os
 from pathlib import Path
@@ -11,19 +12,28 @@ from ae_core import load_dataset
 MNIST8K = Path(os.environ.get("AE_MNIST8K", Path(__file__).resolve().parents[2] / "shared/data/mnist8k"))
 
 
+def random_images(n: int = 4, size: int = 8, seed: int = 0) -> torch.Tensor:
+    """n seeded grey images (n, 1, size, size) with pixels uniform in [0, 1]."""
+    return torch.rand(n, 1, size, size, generator=torch.Generator().manual_seed(seed))
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _threads():
     torch.set_num_threads(1)  # as the app does; the browser tests' server shares the cores
 
 
+def skip_or_fail(reason: str):
+    """Skip a test that cannot run here; in CI (CI=true) that is a failure, since CI can run everything."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
 def require_mnist8k() -> Path:
-    """The mnist8k folder; skips when absent, fails instead when AE_REQUIRE_MNIST=1 (CI)."""
+    """The mnist8k folder, or skip_or_fail when it is absent."""
     if (MNIST8K / "MNIST/raw/train-images-idx3-ubyte").exists():
         return MNIST8K
-    msg = f"real MNIST not found at {MNIST8K} (set AE_MNIST8K)"
-    if os.environ.get("AE_REQUIRE_MNIST") == "1":
-        pytest.fail(msg)
-    pytest.skip(msg)
+    skip_or_fail(f"real MNIST not found at {MNIST8K} (set AE_MNIST8K)")
 
 
 @pytest.fixture(scope="session")

@@ -1,29 +1,30 @@
-"""Anomaly detection: splits, thresholds, metrics against scikit-learn, baselines, quality bars."""
+"""Anomaly detection: splits, thresholds, confusion counts against scikit-learn, baselines, quality bars."""
+
+import dataclasses
 
 import numpy as np
 import pytest
 import sklearn.metrics as skm
 import torch
 
-from ae_core import Trainer
+from ae_core import build_trainer
 from ae_core.anomaly import (
-    average_precision,
     baseline_scores,
     confusion_at,
     error_maps,
-    image_recipe,
     missed_anomalies,
     one_class_split,
-    pr_curve,
-    roc_auc,
-    roc_curve,
     scores,
-    tabular_recipe,
     threshold_mean_std,
     threshold_percentile,
     top_scores,
 )
 from ae_core.readers import breast_cancer_csv, read_csv
+from ae_core.recipes import one_class_rows, one_class_spec, table_spec
+
+
+def roc_auc(s, y):
+    return skm.roc_auc_score(np.asarray(y), np.asarray(s))
 
 
 def noisy_scores(n=400, seed=0, ties=False):
@@ -96,32 +97,6 @@ def test_confusion_matches_scikit_learn(threshold):
 
 # --- curves ---------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("ties", [False, True])
-def test_roc_and_pr_match_scikit_learn(ties):
-    s, y = noisy_scores(seed=3, ties=ties)
-    fpr, tpr, thr = roc_curve(s, y)
-    sk_fpr, sk_tpr, sk_thr = skm.roc_curve(y, s, drop_intermediate=False)
-    np.testing.assert_allclose(fpr, sk_fpr)
-    np.testing.assert_allclose(tpr, sk_tpr)
-    np.testing.assert_allclose(thr[1:], sk_thr[1:])
-    assert roc_auc(s, y) == pytest.approx(skm.roc_auc_score(y, s))
-    p, r, t = pr_curve(s, y)
-    sk_p, sk_r, sk_t = skm.precision_recall_curve(y, s)
-    np.testing.assert_allclose(p, sk_p)
-    np.testing.assert_allclose(r, sk_r)
-    np.testing.assert_allclose(t, sk_t)
-    assert average_precision(s, y) == pytest.approx(skm.average_precision_score(y, s))
-
-
-def test_auc_extremes_and_one_class_input():
-    y = np.r_[np.zeros(5, bool), np.ones(5, bool)]
-    assert roc_auc(np.arange(10.0), y) == 1.0
-    assert roc_auc(-np.arange(10.0), y) == 0.0
-    assert roc_auc(np.ones(10), y) == 0.5
-    with pytest.raises(ValueError):
-        roc_auc(np.arange(10.0), np.zeros(10, bool))
-
-
 def test_top_scores_and_missed_anomalies():
     s = np.array([0.1, 0.9, 0.4, 0.8, 0.2, 0.3])
     y = np.array([0, 1, 1, 0, 1, 0], bool)
@@ -133,9 +108,11 @@ def test_top_scores_and_missed_anomalies():
 # --- models and baselines -------------------------------------------------------------------------
 
 def test_digits_one_class_autoencoder_beats_chance_and_gives_maps(digits):
-    sp = one_class_split(digits, (0,), 0.0, seed=0)
-    model_config, config = image_recipe(digits, epochs=30)
-    trainer = Trainer(model_config, config, digits.images, sp.train_idx, sp.val_idx)
+    spec = one_class_spec(digits, (0,), 0.0)
+    spec = dataclasses.replace(spec, train=dataclasses.replace(spec.train, epochs=30))
+    sp = one_class_rows(digits, spec.rows)
+    trainer = build_trainer(spec, digits)
+    assert torch.equal(trainer.train_idx, sp.train_idx) and torch.equal(trainer.val_idx, sp.val_idx)
     trainer.run()
     test = digits.images[sp.test_idx]
     s = scores(trainer.model, test)
@@ -144,7 +121,7 @@ def test_digits_one_class_autoencoder_beats_chance_and_gives_maps(digits):
     x_hat, err = error_maps(trainer.model, test[:5])
     assert x_hat.shape == err.shape == test[:5].shape
     torch.testing.assert_close(err.flatten(1).mean(1), s[:5])
-    base = baseline_scores(digits.images[sp.train_idx], test, model_config.latent_dim)
+    base = baseline_scores(digits.images[sp.train_idx], test, spec.model.latent_dim)
     assert set(base) == {"pca", "isolation_forest"}
     for b in base.values():
         assert b.shape == (len(test),) and roc_auc(b, sp.test_is_anomaly) > 0.8
@@ -152,9 +129,9 @@ def test_digits_one_class_autoencoder_beats_chance_and_gives_maps(digits):
 
 def test_tabular_autoencoder_finds_malignant_rows():
     table = read_csv(breast_cancer_csv(n_anomalies=20, seed=0), "diagnostic")
-    model_config, config = tabular_recipe(len(table.features), len(table.x))
-    idx = torch.arange(len(table.x))
-    trainer = Trainer(model_config, config, table.images, idx, idx)
+    data = table.as_dataset()
+    trainer = build_trainer(table_spec(data), data)
+    assert len(trainer.train_idx) + len(trainer.val_idx) == len(table.x)
     trainer.run()
     s = scores(trainer.model, table.images)
     # Measured 0.79 (Isolation Forest: 0.94): malignant rows are large but coherent, the lesson's
@@ -167,13 +144,13 @@ def test_one_class_mnist_quality_bar(mnist8k):
     """The page's default recipe (5 % contamination): mean AUC over the ten digits >= 0.88."""
     aucs, pca, forest = [], [], []
     for digit in range(10):
-        sp = one_class_split(mnist8k, (digit,), 0.05, seed=0)
-        model_config, config = image_recipe(mnist8k)
-        trainer = Trainer(model_config, config, mnist8k.images, sp.train_idx, sp.val_idx)
+        spec = one_class_spec(mnist8k, (digit,), 0.05)
+        sp = one_class_rows(mnist8k, spec.rows)
+        trainer = build_trainer(spec, mnist8k)
         trainer.run()
         test = mnist8k.images[sp.test_idx]
         aucs.append(roc_auc(scores(trainer.model, test), sp.test_is_anomaly))
-        base = baseline_scores(mnist8k.images[sp.train_idx], test, model_config.latent_dim)
+        base = baseline_scores(mnist8k.images[sp.train_idx], test, spec.model.latent_dim)
         pca.append(roc_auc(base["pca"], sp.test_is_anomaly))
         forest.append(roc_auc(base["isolation_forest"], sp.test_is_anomaly))
     print(f"AUC AE {np.mean(aucs):.3f} PCA {np.mean(pca):.3f} IForest {np.mean(forest):.3f}")

@@ -7,12 +7,12 @@ import pytest
 import streamlit as st
 import torch
 from streamlit.runtime.media_file_manager import MediaFileManager
-from streamlit.testing.v1 import app_test as app_test_module
 from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1 import app_test as app_test_module
 from torchvision import datasets
 
 from ae_core import ModelConfig, build_model, save_checkpoint
-from tests.app_driver import train_to_end
+from tests.app_driver import start_and_train, train_to_end
 from tests.conftest import require_mnist8k
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -28,12 +28,6 @@ def app(page: str | None = None) -> AppTest:
         at.switch_page(page)
         at.run()
     assert not at.exception, at.exception
-    return at
-
-
-def start_and_finish(at: AppTest) -> AppTest:
-    at.button(key="train_start").click().run()
-    train_to_end(at, "train", limit=400)
     return at
 
 
@@ -62,8 +56,8 @@ def test_home_shows_diagram_links_and_quiz_score():
 
 
 def test_full_default_training_on_digits_beats_pca():
-    at = start_and_finish(app("pages/entrainer.py"))
-    trainer = at.session_state["train"]
+    at = start_and_train(app("pages/entrainer.py"), "train")
+    trainer = at.session_state["train"].trainer
     assert trainer.done and trainer.epoch == 60
     current = at.session_state["current_model"]
     assert current.model is trainer.model and current.dataset == "digits"
@@ -77,29 +71,26 @@ def test_full_default_training_on_digits_beats_pca():
 def test_moving_a_widget_mid_training_does_not_stop_it():
     at = app("pages/entrainer.py")  # the default 60 epochs: many chunks
     at.button(key="train_start").click().run()
-    trainer = at.session_state["train"]
+    job = at.session_state["train"]
     at.slider(key="train_latent").set_value(3).run()  # the learner moves a slider meanwhile
     at.switch_page("pages/accueil.py").run()  # ... and visits another page
-    assert at.session_state["train"] is trainer and at.session_state["train_running"]
+    assert at.session_state["train"] is job and job.running
     at.switch_page("pages/entrainer.py").run()
-    for _ in range(200):
-        if not at.session_state["train_running"]:
-            break
-        at.run()
-    assert trainer.done and trainer.epoch == 60 and trainer.model_config.latent_dim == 12
+    train_to_end(at, "train")
+    assert job.trainer.epoch == 60 and job.trainer.model_config.latent_dim == 12
 
 
 def test_pause_resume_and_reset():
     at = app("pages/entrainer.py")
     at.button(key="train_start").click().run()
     at.button(key="train_toggle").click().run()  # Pause
-    trainer = at.session_state["train"]
-    position = (trainer.epoch, trainer.batch)
+    job = at.session_state["train"]
+    position = (job.trainer.epoch, job.trainer.batch)
     at.run().run()
-    assert (trainer.epoch, trainer.batch) == position and not at.session_state["train_running"]
+    assert (job.trainer.epoch, job.trainer.batch) == position and not job.running
     assert at.button(key="train_toggle").label == "Reprendre"
     at.button(key="train_toggle").click().run()
-    assert at.session_state["train_running"]
+    assert job.running and (job.trainer.epoch, job.trainer.batch) > position
     at.button(key="train_reset").click().run()
     assert "train" not in at.session_state
 
@@ -109,14 +100,15 @@ def test_divergence_is_explained_in_french():
     at.radio(key="train_loss").set_value("mse")
     at.select_slider(key="train_lr").set_value(1.0).run()
     at.button(key="train_start").click().run()
-    trainer = at.session_state["train"]
+    job = at.session_state["train"]
+    trainer = job.trainer
     trainer.optimizer.param_groups[0]["lr"] = 1e30  # force the blow-up whatever the schedule
     trainer.scheduler = None
     for _ in range(50):
-        if not at.session_state["train_running"]:
+        if not job.running:
             break
         at.run()
-    assert trainer.diverged_at is not None
+    assert trainer.diverged_at is not None and not job.trained
     assert any("Baissez le taux d'apprentissage" in e.value for e in at.error)
     assert at.session_state.get("current_model") is None  # a diverged model does not become current
 
@@ -130,7 +122,7 @@ def test_checkpoint_download_and_upload_round_trip(monkeypatch):
             managers.append(self)
 
     monkeypatch.setattr(app_test_module, "MediaFileManager", Recording)
-    at = start_and_finish(app("pages/entrainer.py").slider(key="train_epochs").set_value(2).run())
+    at = start_and_train(app("pages/entrainer.py").slider(key="train_epochs").set_value(2).run(), "train")
     model = at.session_state["current_model"].model
     button = at.download_button(key="train_download")
     file_id = button.proto.url.rsplit("/", 1)[-1].split(".")[0]
@@ -140,6 +132,18 @@ def test_checkpoint_download_and_upload_round_trip(monkeypatch):
     at.file_uploader(key="train_upload").upload("modele.pt", data).run()
     assert "Modèle chargé" in at.success[0].value
     assert torch.equal(weights(at.session_state["current_model"].model), weights(model))
+
+
+def test_a_model_uploaded_after_training_becomes_current():
+    at = start_and_train(app("pages/entrainer.py").slider(key="train_epochs").set_value(2).run(), "train")
+    trained = at.session_state["current_model"]
+    config = ModelConfig(image_shape=(1, 8, 8), latent_dim=3, hidden=(16,))
+    at.file_uploader(key="train_upload").upload("autre.pt", save_checkpoint(build_model(config), config,
+                                                                            {"dataset": "digits"})).run()
+    assert any("Modèle chargé" in s.value for s in at.success)
+    at.run()  # a later rerun must not put the trained model back
+    current = at.session_state["current_model"]
+    assert current is not trained and current.config == config
 
 
 @pytest.mark.parametrize("content,message", [(b"pas un modele", "illisible"),

@@ -6,6 +6,7 @@ import torch
 from torchvision import datasets
 
 from ae_core import DatasetUnavailable, load_dataset, make_manifold, to_float, train_val_split
+from ae_core.data import shifted_copies
 
 
 def write_idx(folder, prefix, images: np.ndarray, labels: np.ndarray):
@@ -79,3 +80,15 @@ def test_manifolds(name):
     np.testing.assert_allclose(X.mean(0), 0, atol=1e-5)
     np.testing.assert_allclose(X.std(0), 1, atol=1e-4)
     assert np.array_equal(X, make_manifold(name, 500, seed=1)[0])
+
+
+def test_shifted_copies_move_the_pixels_and_fill_with_zeros():
+    images = torch.zeros(2, 1, 5, 5, dtype=torch.uint8)
+    images[:, 0, 1:4, 1:4] = torch.arange(1, 10, dtype=torch.uint8).view(3, 3)  # zero border
+    out = shifted_copies(images, [(1, 0), (0, -1)])
+    assert out.shape == (6, 1, 5, 5) and out.dtype == torch.uint8
+    assert torch.equal(out[:2], images)
+    assert torch.equal(out[2:4], torch.roll(images, 1, dims=2))  # down one row
+    assert torch.equal(out[4:], torch.roll(images, -1, dims=3))  # left one column
+    edge = torch.full((1, 1, 3, 3), 7, dtype=torch.uint8)
+    assert torch.equal(shifted_copies(edge, [(-1, 0)])[1, 0, 2], torch.zeros(3, dtype=torch.uint8))

@@ -1,18 +1,27 @@
 import pytest
 import torch
 
-from ae_core import ModelConfig, TrainConfig, build_model, count_parameters, recipe, to_float
+from ae_core import (
+    Corruption,
+    ModelConfig,
+    RunSpec,
+    TrainConfig,
+    build_model,
+    count_parameters,
+    default_train,
+    to_float,
+)
 from ae_core.describe import architecture_dot, pytorch_code
 
 
 @pytest.mark.parametrize("config", [ModelConfig(image_shape=(1, 8, 8), latent_dim=2),
                                     ModelConfig("conv", (1, 8, 8), 4), ModelConfig("conv", (1, 8, 8), None),
                                     ModelConfig.course((1, 8, 8))])
-@pytest.mark.parametrize("noise", ["none", "gaussian", "salt_pepper", "mask"])
+@pytest.mark.parametrize("noise", ["none", "gaussian", "salt_pepper", "mask", "super_resolution"])
 def test_generated_code_runs_and_learns(digits, config, noise):
-    train = recipe("digits", epochs=4, noise=noise, noise_level=0.2 if noise != "none" else 0.0)
+    corruption = Corruption(noise, 0.2 if noise in ("gaussian", "salt_pepper", "mask") else 0.0)
     namespace = {}
-    exec(pytorch_code(config, train), namespace)
+    exec(pytorch_code(RunSpec("digits", config, default_train("digits", epochs=4), corruption)), namespace)
     model, losses = namespace["train"](to_float(digits.images[:256]))
     assert len(losses) == 4 and losses[-1] < losses[0]
     assert count_parameters(model) == count_parameters(build_model(config))
@@ -20,7 +29,8 @@ def test_generated_code_runs_and_learns(digits, config, noise):
 
 
 def test_code_follows_the_training_config():
-    code = pytorch_code(ModelConfig(), TrainConfig(loss="mse", schedule="constant", lr=0.003, epochs=7))
+    train = TrainConfig(loss="mse", schedule="constant", lr=0.003, epochs=7)
+    code = pytorch_code(RunSpec("mnist", ModelConfig(), train))
     assert "F.mse_loss" in code and "OneCycleLR" not in code and "lr=0.003" in code and "epochs=7" in code
     assert "nn.Linear(784, 128)" in code and "nn.Linear(64, 12)" in code
 

@@ -4,8 +4,18 @@ import numpy as np
 import pytest
 import torch
 
-from ae_core import (ModelConfig, PCABaseline, build_model, compression_ratio, encode, linear_probe,
-                     per_sample_mse, psnr, reconstruction_errors, train_val_split)
+from ae_core import (
+    ModelConfig,
+    PCABaseline,
+    build_model,
+    compression_ratio,
+    encode,
+    linear_probe,
+    per_sample_mse,
+    psnr,
+    reconstruction_errors,
+    train_val_split,
+)
 
 
 def test_psnr_closed_form():

@@ -2,7 +2,7 @@ import pytest
 import torch
 from torch import nn
 
-from ae_core import ConvAutoencoder, MLPAutoencoder, ModelConfig, build_model, count_parameters
+from ae_core import ConvAutoencoder, MLPAutoencoder, ModelConfig, SpecError, build_model, count_parameters
 
 
 @pytest.mark.parametrize("shape", [(1, 28, 28), (1, 8, 8)])
@@ -41,7 +41,11 @@ def test_course_conv_layers():
 
 def test_linear_output_is_unbounded():
     model = build_model(ModelConfig("mlp", (1, 1, 5), 2, (8,), output="linear"))
-    assert isinstance(model.output, nn.Identity)
+    with torch.no_grad():
+        z = torch.tensor([[-1e4, 1e4], [1e4, -1e4]])
+        x_hat = model.decode(z)
+    assert x_hat.min() < -1 and x_hat.max() > 2  # a sigmoid would have kept it in [0, 1]
+    torch.testing.assert_close(x_hat, model.decode_logits(z))
 
 
 def test_same_seed_same_weights_other_seed_differs():
@@ -60,15 +64,15 @@ def test_init_leaves_global_rng_alone():
 
 
 @pytest.mark.parametrize("kwargs,match", [
-    (dict(latent_dim=0), "latent_dim"),
-    (dict(hidden=()), "hidden"),
-    (dict(arch="transformer"), "arch"),
-    (dict(bottleneck="tanh"), "bottleneck"),
-    (dict(latent_dim=None), "only allowed"),
-    (dict(arch="conv", image_shape=(1, 10, 10)), "divisible by 4"),
-    (dict(image_shape=(28, 28)), "image_shape"),
-    (dict(output="softmax"), "output"),
+    (dict(latent_dim=0), "taille du code"),
+    (dict(hidden=()), "couche cachée"),
+    (dict(arch="transformer"), "Architecture inconnue"),
+    (dict(bottleneck="tanh"), "goulot"),
+    (dict(latent_dim=None), "Seul le modèle convolutif"),
+    (dict(arch="conv", image_shape=(1, 10, 10)), "multiples de 4"),
+    (dict(image_shape=(28, 28)), "forme des images"),
+    (dict(output="softmax"), "Sortie inconnue"),
 ])
-def test_bad_configs_raise_value_error(kwargs, match):
-    with pytest.raises(ValueError, match=match):
+def test_bad_configs_raise_a_french_spec_error(kwargs, match):
+    with pytest.raises(SpecError, match=match):
         ModelConfig(**kwargs)

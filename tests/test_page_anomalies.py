@@ -7,7 +7,10 @@ import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
+from ae_core import load_dataset
 from ae_core.anomaly import confusion_at, threshold_mean_std
+from ae_core.recipes import one_class_rows
+from tests.app_driver import memo, start_and_train
 
 PAGE = "pages/anomalies.py"
 
@@ -17,17 +20,6 @@ def metrics(at) -> dict[str, list[float]]:
     for m in at.metric:
         out.setdefault(m.label, []).append(float(m.value.replace(",", ".")))
     return out
-
-
-def train(at, key: str, max_runs: int = 400) -> None:
-    """Click Démarrer and drive the fragment by hand (AppTest never fires run_every)."""
-    at.button(key=f"{key}_start").click().run()
-    for _ in range(max_runs):
-        if at.session_state[key].done:
-            break
-        at.run()
-    assert at.session_state[key].done and at.session_state[key].diverged_at is None
-    at.run()
 
 
 @pytest.fixture
@@ -47,10 +39,11 @@ def test_page_opens_with_lesson_and_both_parts(at):
 
 
 def test_images_training_then_threshold_and_presets(at):
-    train(at, "anomalies_train")
+    start_and_train(at, "anomalies_train")
     assert not at.exception and not at.error
-    _, train_s, test_s = at.session_state["anomalies_scores"]
-    y = at.session_state["anomalies_run"]["split"].test_is_anomaly.numpy()
+    train_s, test_s = memo(at, "anomalies_scores")
+    spec = at.session_state["anomalies_train"].trainer.spec
+    y = one_class_rows(load_dataset("digits"), spec.rows).test_is_anomaly.numpy()
     slider = at.slider(key="anomalies_threshold")
     assert slider.value == pytest.approx(np.percentile(train_s, 95), rel=1e-4)  # default preset
     before = metrics(at)
@@ -71,7 +64,7 @@ def test_images_training_then_threshold_and_presets(at):
 
 
 def test_uploaded_image_is_scored_and_bad_image_explained(at):
-    train(at, "anomalies_train")
+    start_and_train(at, "anomalies_train")
     digit = np.full((40, 40), 255, np.uint8)
     digit[8:32, 17:23] = 0
     buf = io.BytesIO()
@@ -84,9 +77,9 @@ def test_uploaded_image_is_scored_and_bad_image_explained(at):
 
 
 def test_table_example_trains_and_scores_every_row(at):
-    train(at, "anomalies_tab")
+    start_and_train(at, "anomalies_tab")
     assert not at.exception and not at.error
-    s = at.session_state["anomalies_tab_scores"][1]
+    s = memo(at, "anomalies_tab_scores")[0]
     assert s.shape == (377,)
     assert at.get("download_button")[0].label == "Télécharger le CSV avec les scores"
     flagged = int((s > at.slider(key="anomalies_tab_threshold").value).sum())
@@ -100,7 +93,7 @@ BAD_CSV = [(b"a;b;a\n" + b"1;2;3\n" * 30, "double"), (b"x,y\n" + b"1,2\n" * 5, "
 
 
 def test_bad_csv_gets_a_french_message_and_keeps_the_previous_results(at):
-    train(at, "anomalies_tab")
+    start_and_train(at, "anomalies_tab")
     trained = at.session_state["anomalies_tab"]
     at.radio(key="anomalies_source").set_value("upload").run()
     for content, words in BAD_CSV:
@@ -109,3 +102,18 @@ def test_bad_csv_gets_a_french_message_and_keeps_the_previous_results(at):
         assert any(words in e.value for e in at.error), [e.value for e in at.error]
         assert at.session_state["anomalies_tab"] is trained  # nothing changed
         assert at.get("download_button")  # the earlier results are still shown
+
+
+def test_a_new_table_trains_on_itself_not_on_the_previous_one(at):
+    start_and_train(at, "anomalies_tab")  # the built-in example
+    rng = np.random.default_rng(0)
+    rows = "\n".join(f"{a:.3f},{b:.3f},{a + b:.3f}" for a, b in rng.normal(size=(60, 2)))
+    at.radio(key="anomalies_source").set_value("upload").run()
+    at.file_uploader(key="anomalies_csv").set_value(("mesures.csv", f"x,y,somme\n{rows}".encode(), "text/csv")).run()
+    assert not at.exception and not at.error
+    assert not at.get("download_button")  # the example's results are not shown under the new file's name
+    start_and_train(at, "anomalies_tab")
+    job = at.session_state["anomalies_tab"]
+    assert job.trainer.images.shape == (60, 1, 1, 3)  # the new table, not the example's 377 rows
+    assert any(h.value == "Scores de « mesures.csv »" for h in at.subheader)
+    assert memo(at, "anomalies_tab_scores")[0].shape == (60,)

@@ -4,13 +4,13 @@ updates images and PSNR without retraining."""
 import pytest
 from streamlit.testing.v1 import AppTest
 
-import pages.common as common
-from tests.app_driver import click, train_to_end
-import pages.live as live
+import ui.live as live
 from ae_core import ModelConfig, build_model
+from tests.app_driver import click, memo, train_to_end
+from ui.state import CurrentModel
 
 PAGE = "pages/debruitage.py"
-PREFIX = "debruitage_digits"
+PREFIX = "debruitage"
 
 
 @pytest.fixture
@@ -49,16 +49,16 @@ def test_train_then_move_the_noise_slider_without_retraining(at):
     train_to_end(at, f"{PREFIX}_plain")
     noisy, plain, dae = (db(v) for v in psnrs(at)[1:4])
     assert dae > noisy + 2 and dae > plain + 1
-    dae_trainer = at.session_state[f"{PREFIX}_dae_gaussian"]
+    dae_trainer = at.session_state[f"{PREFIX}_dae_gaussian"].trainer
     epoch = dae_trainer.epoch
 
     at.slider(key="debruitage_level").set_value(0.6).run()
     assert not at.exception
     noisy2, plain2, dae2 = (db(v) for v in psnrs(at)[1:4])
     assert noisy2 < noisy - 2 and dae2 < dae and plain2 != plain
-    assert at.session_state[f"{PREFIX}_dae_gaussian"] is dae_trainer and dae_trainer.epoch == epoch
+    assert at.session_state[f"{PREFIX}_dae_gaussian"].trainer is dae_trainer and dae_trainer.epoch == epoch
     assert any(m.value.startswith("**Bruitée (0,60)") for m in at.markdown)
-    curve = at.session_state["debruitage_curve"]
+    curve = memo(at, "debruitage_curve")
     assert set(curve) == {"entrée bruitée", "flou gaussien 3×3", "autoencodeur simple",
                           "autoencodeur débruiteur"}
     assert curve["autoencodeur débruiteur"][2] > curve["entrée bruitée"][2]  # level 0.3
@@ -79,7 +79,7 @@ def test_inpainting_and_super_resolution_train_and_beat_their_baselines(at):
 
 def test_the_current_model_serves_as_the_plain_autoencoder(at):
     config = ModelConfig(image_shape=(1, 8, 8), latent_dim=4, hidden=(16,))
-    at.session_state["current_model"] = common.CurrentModel(build_model(config), config, "digits")
+    at.session_state["current_model"] = CurrentModel(build_model(config), config, "digits", "test")
     at.run()
     assert not at.exception
     radio = at.radio(key="debruitage_plain_source")

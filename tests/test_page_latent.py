@@ -1,14 +1,17 @@
 """App test of the page « Espace latent et ACP »: it renders, trains live, and shows what it claims."""
 
+import dataclasses
+
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-import ae_core.latent as latent
-from ae_core import ModelConfig, Trainer, recipe
-import pages.common as common
-from tests.app_driver import click, train_to_end
-import pages.live as live
+import ae_core.recipes as recipes
+import ui.live as live
+from ae_core import build_trainer, default_spec
+from tests.app_driver import click, memo, train_to_end
+from ui.fmt import fr
+from ui.state import CurrentModel
 
 PAGE = "pages/espace_latent.py"
 
@@ -16,9 +19,15 @@ PAGE = "pages/espace_latent.py"
 @pytest.fixture
 def at(monkeypatch):
     st.cache_data.clear()
+    live._shared.clear()  # the error curve is trained once per process: start each test without it
     monkeypatch.setattr(live, "CHUNK_S", 5.0)  # fewer reruns: AppTest has no run_every
-    real = latent.ae_error_curve
-    monkeypatch.setattr(latent, "ae_error_curve", lambda data, ks: real(data, ks, epochs=2))
+    real = recipes.curve_spec
+
+    def short(data, k, seed=0):
+        spec = real(data, k, seed)
+        return dataclasses.replace(spec, train=dataclasses.replace(spec.train, epochs=2))
+
+    monkeypatch.setattr(recipes, "curve_spec", short)
     at = AppTest.from_file("../app.py", default_timeout=120)
     at.switch_page(PAGE)
     at.run()
@@ -29,14 +38,14 @@ def at(monkeypatch):
 def test_page_trains_a_2d_autoencoder_and_compares_it_with_pca(at):
     assert at.title[0].value == "Espace latent et ACP"
     assert [h.value for h in at.header][:1] == ["Erreur selon la taille du code"]  # no model yet
-    click(at, "Entraîner l'autoencodeur 2-D")
+    click(at, "Entraîner l'autoencodeur 2D")
     train_to_end(at, "latent_trainer")
     headers = [h.value for h in at.header]
     assert "Deux cartes des mêmes images" in headers and "Interpolation entre deux images" in headers
-    maps = at.session_state["latent_maps"][2]
+    maps = memo(at, "latent_maps")
     assert maps.ae_val_mse < maps.pca_val_mse and maps.ae_trust > maps.pca_trust
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["MSE de l'autoencodeur (code 2)"] == common.fr(maps.ae_val_mse)
+    assert metrics["MSE de l'autoencodeur (code 2)"] == fr(maps.ae_val_mse)
 
     at.session_state["latent_selected"] = 5  # what a click on point 5 of either map stores
     at.run()
@@ -49,8 +58,14 @@ def test_page_trains_a_2d_autoencoder_and_compares_it_with_pca(at):
     assert "Précision de la sonde : pixels bruts" in labels
 
 
-def test_error_curve_shows_the_ratio_at_each_k(at):
+def test_error_curve_is_trained_once_with_progress_and_shows_the_ratio_at_each_k(at):
     click(at, "Entraîner les autoencodeurs de taille 2, 5, 10")  # digits: 64 pixels
+    assert at.get("progress")  # trained through the training slots, with progress shown
+    for _ in range(100):
+        if at.table:
+            break
+        at.run()
+        assert not at.exception
     table = at.table[0].value
     assert list(table["taille du code k"]) == [2, 5, 10]
     assert all(float(r.replace(",", ".")) > 0 for r in table["rapport autoencodeur / ACP"])
@@ -71,13 +86,13 @@ def test_swiss_roll_is_unrolled_by_the_autoencoder(at):
 
 
 def test_current_model_with_a_12_number_code_is_shown_through_pca_of_its_codes(at, digits):
-    config = ModelConfig(image_shape=digits.image_shape, latent_dim=12)
-    trainer = Trainer.for_dataset(digits, config, recipe("digits", epochs=2))
+    spec = default_spec(digits, 12, epochs=2)
+    trainer = build_trainer(spec, digits)
     trainer.run()
-    at.session_state["current_model"] = common.CurrentModel(trainer.model, config, "digits")
+    at.session_state["current_model"] = CurrentModel(trainer.model, spec.model, "digits", spec)
     at.radio(key="latent_source").set_value("current").run()
     assert not at.exception
     assert any("Le code de ce modèle a 12 nombres" in i.value for i in at.info)
-    maps = at.session_state["latent_maps"][2]
+    maps = memo(at, "latent_maps")
     assert maps.plane.projected and maps.codes.shape[1] == 12
     assert "Décoder n'importe quel point" in [h.value for h in at.header]

@@ -2,11 +2,11 @@
 
 import pytest
 
-from ae_core import ModelConfig, PCABaseline, TrainConfig, Trainer, train_val_split
+from ae_core import ModelConfig, PCABaseline, RunSpec, TrainConfig, build_trainer, default_spec, train_val_split
 
 
 def default_vs_pca(data, k):
-    trainer = Trainer.for_dataset(data, ModelConfig(image_shape=data.image_shape, latent_dim=k))
+    trainer = build_trainer(default_spec(data, k), data)
     trainer.run()
     train_idx, val_idx = train_val_split(data)
     pca = float(PCABaseline(data.images[train_idx], k).errors(data.images[val_idx]).mean())
@@ -30,7 +30,7 @@ def test_default_recipe_beats_pca_on_mnist8k(mnist8k, k):
 def test_course_recipe_with_relu_bottleneck_at_k2_loses_to_pca_on_mnist8k(mnist8k):
     """The course's model and loop (ReLU after the bottleneck, MSE, Adam 1e-3, batch 64, 10 epochs) at k=2."""
     course = TrainConfig(epochs=10, batch_size=64, lr=1e-3, loss="mse", schedule="constant")
-    trainer = Trainer.for_dataset(mnist8k, ModelConfig(latent_dim=2, bottleneck="relu"), course)
+    trainer = build_trainer(RunSpec("mnist", ModelConfig(latent_dim=2, bottleneck="relu"), course), mnist8k)
     trainer.run()
     ae, pca = default_vs_pca(mnist8k, 2)
     assert ae < pca < trainer.history.val_mse[-1]

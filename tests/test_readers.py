@@ -22,6 +22,7 @@ from ae_core.readers import (
     scored_csv,
 )
 
+
 def rows_csv(n=30, sep=",", header=("a", "b", "c"), seed=0) -> str:
     rng = np.random.default_rng(seed)
     lines = [sep.join(header)] + [sep.join(f"{v:.4f}" for v in rng.normal(size=len(header))) for _ in range(n)]

@@ -1,14 +1,26 @@
-import math
-
 import pytest
 import torch
 
-from ae_core import ModelConfig, TrainConfig, Trainer, TrainingDiverged, recipe, train_val_split
+from ae_core import (
+    Corruption,
+    ModelConfig,
+    Rows,
+    RunSpec,
+    SpecError,
+    TrainConfig,
+    Trainer,
+    TrainingDiverged,
+    build_trainer,
+    default_train,
+)
+from ae_core.models import MLPAutoencoder
+
+SMALL = ModelConfig(image_shape=(1, 8, 8), latent_dim=4, hidden=(32,))
 
 
-def small_trainer(digits, **overrides):
+def small_trainer(digits, corruption=None, **overrides):
     config = TrainConfig(**{"epochs": 3, "batch_size": 64, "lr": 1e-2, **overrides})
-    return Trainer.for_dataset(digits, ModelConfig(image_shape=(1, 8, 8), latent_dim=4, hidden=(32,)), config)
+    return build_trainer(RunSpec("digits", SMALL, config, corruption or Corruption()), digits)
 
 
 def weights(trainer):
@@ -18,10 +30,11 @@ def weights(trainer):
 def test_loss_falls_and_history_is_complete(digits):
     trainer = small_trainer(digits, epochs=8)
     history = trainer.run()
-    assert trainer.done and trainer.progress == 1.0 and len(history.train_loss) == 8
+    assert trainer.done and trainer.trained and trainer.progress == 1.0 and len(history.train_loss) == 8
     assert history.val_mse[-1] < 0.5 * history.val_mse[0]
     assert all(s > 0 for s in history.samples_per_s)
     assert history.seconds == sorted(history.seconds)
+    assert history.extra == {}  # a plain autoencoder's objective has no part besides its loss
 
 
 def test_same_seed_same_weights(digits):
@@ -42,14 +55,37 @@ def test_chunks_give_the_same_weights_as_one_run(digits):
     assert torch.equal(weights(whole), weights(chunked))
 
 
-def test_denoising_trains_on_corrupted_inputs_with_clean_targets(digits):
+def test_denoising_feeds_corrupted_inputs_and_scores_against_clean_targets(digits):
+    trainer = small_trainer(digits, Corruption("gaussian", 0.5), epochs=1)
     seen = []
-    trainer = small_trainer(digits, epochs=1, noise="gaussian", noise_level=0.5)
-    inner = trainer.input_fn
-    trainer.input_fn = lambda x, g: seen.append((x.clone(), inner(x, g))) or seen[-1][1]
+    objective = trainer.model.objective
+    trainer.model.objective = lambda x_in, x, loss: seen.append((x_in.clone(), x.clone())) or objective(x_in, x, loss)
+    trainer.step(budget_s=0.0)
+    x_in, x = seen[0]
+    order = trainer._order[:trainer.config.batch_size]
+    assert torch.equal(x, digits.images[order].float() / 255)  # the target is the clean batch
+    assert not torch.equal(x_in, x) and (x_in - x).std() > 0.2  # the input is the noisy one
+    assert x_in.min() >= 0 and x_in.max() <= 1
+
+
+class PenalisedMLP(MLPAutoencoder):
+    """An autoencoder with a named extra part in its objective, as a VAE or a sparse model has."""
+
+    def objective(self, x_in, x, loss):
+        total, _ = super().objective(x_in, x, loss)
+        z = self.encode(x_in)
+        return total + 1e-3 * z.abs().mean(), {"l1": z.abs().mean(), "per_unit": z.abs().mean(0)}
+
+
+def test_named_parts_of_the_objective_are_recorded_per_epoch(digits, monkeypatch):
+    import ae_core.models as models
+
+    monkeypatch.setattr(models, "MLPAutoencoder", PenalisedMLP)
+    trainer = small_trainer(digits, epochs=2)
+    assert isinstance(trainer.model, PenalisedMLP)
     trainer.run()
-    clean, noisy = seen[0]
-    assert clean.min() >= 0 and not torch.equal(clean, noisy)
+    assert len(trainer.history.extra["l1"]) == 2 and all(v > 0 for v in trainer.history.extra["l1"])
+    assert [len(v) for v in trainer.history.extra["per_unit"]] == [4, 4]  # one value per code unit
 
 
 def test_divergence_keeps_last_finite_weights(digits):
@@ -57,29 +93,32 @@ def test_divergence_keeps_last_finite_weights(digits):
     before = weights(trainer)
     with pytest.raises(TrainingDiverged, match="taux d'apprentissage") as info:
         trainer.run()
-    assert info.value.epoch == 0 and trainer.diverged_at == 0 and trainer.done
+    assert info.value.epoch == 0 and trainer.diverged_at == 0 and trainer.done and not trainer.trained
     assert torch.isfinite(weights(trainer)).all() and torch.equal(weights(trainer), before)
     assert not trainer.step()  # a diverged trainer stays stopped
 
 
-def test_custom_input_fn_and_subset(digits):
-    train_idx, val_idx = train_val_split(digits)
-    zeros = train_idx[digits.labels[train_idx] == 0]
-    trainer = Trainer(ModelConfig(image_shape=(1, 8, 8), latent_dim=2, hidden=(16,)), TrainConfig(epochs=1),
-                      digits.images, zeros, val_idx, input_fn=lambda x, g: torch.zeros_like(x))
+def test_one_class_rows_train_on_their_class_and_reconstruct_it_best(digits):
+    spec = RunSpec("digits", ModelConfig(image_shape=(1, 8, 8), latent_dim=2, hidden=(16,)),
+                   TrainConfig(epochs=20, batch_size=32), rows=Rows(normal=(0,), val_fraction=0.1))
+    trainer = build_trainer(spec, digits)
+    assert (digits.labels[trainer.train_idx] == 0).all()
     trainer.run()
-    assert trainer.steps_per_epoch == math.ceil(len(zeros) / 256)
+    others = torch.nonzero(digits.labels != 0).flatten()[:300]
+    val_loss_zeros, _ = trainer.evaluate(trainer.val_idx)
+    val_loss_others, _ = trainer.evaluate(others)
+    assert val_loss_zeros < val_loss_others
 
 
 def test_float_data_and_linear_output():
     x = torch.randn(200, 1, 1, 6)
-    trainer = Trainer(ModelConfig("mlp", (1, 1, 6), 3, (16,), output="linear"),
-                      TrainConfig(epochs=20, loss="mse", batch_size=32), x, torch.arange(160), torch.arange(160, 200))
+    spec = RunSpec("points", ModelConfig("mlp", (1, 1, 6), 3, (16,), output="linear"),
+                   TrainConfig(epochs=20, loss="mse", batch_size=32))
+    trainer = Trainer(spec, x, torch.arange(160), torch.arange(160, 200))
     history = trainer.run()
     assert history.val_mse[-1] < 0.8 * history.val_mse[0]
-    with pytest.raises(ValueError, match="BCE"):
-        Trainer(ModelConfig("mlp", (1, 1, 6), 3, (16,), output="linear"), TrainConfig(loss="bce"), x,
-                torch.arange(160), torch.arange(160, 200))
+    with pytest.raises(SpecError, match="BCE"):
+        RunSpec("points", ModelConfig("mlp", (1, 1, 6), 3, (16,), output="linear"), TrainConfig(loss="bce"))
 
 
 def test_run_stops_when_the_callback_says_so(digits):
@@ -89,13 +128,12 @@ def test_run_stops_when_the_callback_says_so(digits):
 
 
 @pytest.mark.parametrize("kwargs", [dict(epochs=0), dict(batch_size=0), dict(lr=-1.0), dict(lr=float("nan")),
-                                    dict(loss="l1"), dict(schedule="cosine"), dict(noise="blur"),
-                                    dict(noise_level=1.5)])
+                                    dict(loss="l1"), dict(schedule="cosine")])
 def test_bad_train_configs(kwargs):
-    with pytest.raises(ValueError):
+    with pytest.raises(SpecError):
         TrainConfig(**kwargs)
 
 
-def test_recipes():
-    assert recipe("digits").batch_size == 64 and recipe("mnist") == TrainConfig()
-    assert recipe("digits", epochs=3).epochs == 3
+def test_default_train_config():
+    assert default_train("digits").batch_size == 64 and default_train("mnist") == TrainConfig()
+    assert default_train("digits", epochs=3).epochs == 3

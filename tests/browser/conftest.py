@@ -24,7 +24,9 @@ READY = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 
 
 def _require_browser():
-    """Skip without Chromium or Playwright, except in CI (CI=true), where that is a failure."""
+    """Skip without Chromium or Playwright (a failure in CI: tests.conftest.skip_or_fail)."""
+    from tests.conftest import skip_or_fail
+
     missing = None
     if not Path(CHROMIUM).exists():
         missing = "Debian's chromium is not installed (apt-get install chromium)"
@@ -34,9 +36,7 @@ def _require_browser():
         except ImportError:
             missing = "the playwright package is not installed"
     if missing:
-        if os.environ.get("CI") == "true":
-            pytest.fail(missing)
-        pytest.skip(missing)
+        skip_or_fail(missing)
 
 
 def free_port() -> int:

@@ -4,7 +4,9 @@ import time
 
 import pytest
 
-from tests.browser.conftest import goto, shot, wait_ready
+from tests.browser.conftest import free_port, goto, shot, start_server, wait_ready
+
+pytestmark = pytest.mark.browser
 
 # The default page lives at the root address.
 PAGES = {"": "Atelier autoencodeurs", "entrainer": "Entraîner un autoencodeur",
@@ -69,3 +71,25 @@ def test_unreachable_dataset_falls_back_to_digits(page):
     assert sidebar.get_by_test_id("stSelectbox").locator("input").input_value() == "Chiffres (scikit-learn, 8×8)"
     assert page.get_by_test_id("stException").count() == 0
     shot(page, "hors_ligne")
+
+
+def test_a_fresh_server_opened_on_a_page_address_routes_it_through_app_py(browser):
+    """ui.shell.route_through_app: the very first request of a new server is /anomalies, not /."""
+    port = free_port()
+    proc = start_server(port)
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="fr-FR")
+    try:
+        page = context.new_page()
+        page.goto(f"http://127.0.0.1:{port}/anomalies")
+        wait_ready(page)
+        page.get_by_role("heading", name="Détection d'anomalies").first.wait_for()
+        nav = page.get_by_test_id("stSidebarNav")
+        for title in ("Accueil", "Entraîner un autoencodeur", "Espace latent et ACP", "Débruitage et restauration"):
+            assert nav.get_by_text(title).is_visible()
+        assert page.get_by_test_id("stSidebar").get_by_text("Le modèle courant").is_visible()
+        assert page.get_by_test_id("stException").count() == 0
+        shot(page, "premier_acces_anomalies")
+    finally:
+        context.close()
+        proc.terminate()
+        proc.wait(10)

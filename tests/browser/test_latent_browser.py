@@ -1,4 +1,4 @@
-"""Browser journey on « Espace latent et ACP »: train the 2-D autoencoder, click a point, see its detail."""
+"""Browser journey on « Espace latent et ACP »: train the 2D autoencoder, click a point, see its detail."""
 
 import pytest
 
@@ -30,7 +30,7 @@ def click_point(page, point):
 def test_click_a_point_shows_original_and_both_reconstructions(page):
     # Through the menu: typing /espace-latent opens a "Page not found" dialog (see open_page).
     open_page(page)
-    page.get_by_role("button", name="Entraîner l'autoencodeur 2-D").click()
+    page.get_by_role("button", name="Entraîner l'autoencodeur 2D").click()
     page.get_by_role("heading", name="Deux cartes des mêmes images").wait_for(timeout=240_000)
     wait_ready(page)
     assert page.locator(".st-key-latent_detail").count() == 0

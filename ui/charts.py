@@ -1,0 +1,145 @@
+"""Plotly figures the pages show, built from plain arrays, with one layout for all."""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.express as px
+import plotly.graph_objects as go
+from PIL import Image
+from sklearn.metrics import average_precision_score, precision_recall_curve, roc_auc_score, roc_curve
+
+from ae_core import History
+from ae_core.anomaly import confusion_at
+from ui.fmt import fr
+
+COLORS = px.colors.qualitative.Plotly
+# Above 1,000 points Plotly switches to WebGL, whose points cannot be clicked as SVG ones can.
+MAP_POINTS = 1000
+
+
+def layout(fig: go.Figure, height: int = 340, legend: bool = True, **kwargs) -> go.Figure:
+    """The app's figure layout: small margins, French axis titles given by the caller, legend on top."""
+    top = 40 if fig.layout.title.text else 30
+    fig.update_layout(height=height, margin=dict(l=10, r=10, t=top, b=10), showlegend=legend,
+                      legend=dict(orientation="h", y=1.15), **kwargs)
+    return fig
+
+
+def loss_figure(history: History, log_y: bool = False, diverged_at: int | None = None) -> go.Figure:
+    """Train and validation loss per epoch."""
+    epochs = list(range(1, len(history.train_loss) + 1))
+    fig = go.Figure([go.Scatter(x=epochs, y=history.train_loss, name="entraînement", mode="lines+markers"),
+                     go.Scatter(x=epochs, y=history.val_loss, name="validation", mode="lines+markers")])
+    if diverged_at is not None:
+        fig.add_vline(x=diverged_at + 1, line_dash="dash", line_color="red", annotation_text="divergence")
+    fig.update_yaxes(type="log" if log_y else "linear")
+    return layout(fig, 300, xaxis_title="époque", yaxis_title="perte")
+
+
+# --- latent space -----------------------------------------------------------------------------
+
+def map_figure(xy: np.ndarray, labels: np.ndarray, class_names, title: str, selected: int | None) -> go.Figure:
+    """One SVG trace per class, same colours in every map; customdata holds the sample position."""
+    fig = go.Figure()
+    for c, name in enumerate(class_names):
+        pos = np.flatnonzero(labels == c)
+        fig.add_scatter(x=xy[pos, 0].tolist(), y=xy[pos, 1].tolist(), mode="markers", name=name,
+                        customdata=[[int(i)] for i in pos],
+                        marker=dict(size=6, opacity=0.8, color=COLORS[c % len(COLORS)]),
+                        hovertemplate=f"classe {name}<extra></extra>")
+    if selected is not None:
+        fig.add_scatter(x=[float(xy[selected, 0])], y=[float(xy[selected, 1])], mode="markers",
+                        name="sélection", customdata=[[selected]],
+                        marker=dict(size=18, symbol="circle-open", color="black", line=dict(width=3)))
+    fig.update_layout(title=title)
+    layout(fig, 460, xaxis_title="axe 1", yaxis_title="axe 2")
+    return fig.update_layout(legend=dict(orientation="v", y=1, title="classe"))
+
+
+def grid_figure(grid: np.ndarray, low, high, n: int, xy: np.ndarray, point) -> go.Figure:
+    """The decoded mosaic (uint8) laid over the map's extent, the sample's points and the chosen point on top."""
+    cell = (high - low) / (n - 1)
+    fig = go.Figure(go.Scatter(x=xy[:, 0], y=xy[:, 1], mode="markers", name="échantillon",
+                               marker=dict(size=4, color="rgba(230,60,60,0.5)")))
+    fig.add_scatter(x=[point[0]], y=[point[1]], mode="markers", name="point choisi",
+                    marker=dict(size=16, symbol="x", color="deepskyblue"))
+    fig.add_layout_image(source=Image.fromarray(grid), xref="x", yref="y", x=low[0] - cell[0] / 2,
+                         y=high[1] + cell[1] / 2, sizex=high[0] - low[0] + cell[0],
+                         sizey=high[1] - low[1] + cell[1], sizing="stretch", layer="below")
+    axis = [dict(range=[low[i] - cell[i] / 2, high[i] + cell[i] / 2], showgrid=False, zeroline=False)
+            for i in (0, 1)]
+    return layout(fig, 520, legend=False, xaxis=axis[0], yaxis=axis[1])
+
+
+def error_curve_figure(pca_ks, pca_errors, ae_ks=None, ae_errors=None) -> go.Figure:
+    """Validation MSE against code size: PCA for every k, the autoencoders where trained."""
+    fig = go.Figure(go.Scatter(x=list(pca_ks), y=list(pca_errors), mode="lines+markers", name="ACP"))
+    if ae_ks is not None:
+        fig.add_scatter(x=list(ae_ks), y=list(ae_errors), mode="lines+markers", name="autoencodeur",
+                        marker=dict(size=10))
+    return layout(fig, 380, xaxis_title="taille du code k", yaxis_title="MSE de validation")
+
+
+def cloud_figure(points: np.ndarray, t: np.ndarray, title: str) -> go.Figure:
+    """A 3-D point cloud coloured by its position along the sheet."""
+    fig = px.scatter_3d(x=points[:, 0], y=points[:, 1], z=points[:, 2], color=t, title=title,
+                        labels={"color": "position sur la feuille"})
+    fig.update_traces(marker_size=3).update_layout(scene_camera=dict(eye=dict(x=0.9, y=0.9, z=0.6)))
+    return layout(fig, 460, legend=False)
+
+
+def flat_map_figure(xy: np.ndarray, t: np.ndarray, title: str) -> go.Figure:
+    """A 2-D map of a point cloud, coloured like cloud_figure."""
+    fig = px.scatter(x=xy[:, 0], y=xy[:, 1], color=t, title=title, render_mode="svg",
+                     labels={"x": "axe 1", "y": "axe 2", "color": "position"})
+    return layout(fig.update_layout(coloraxis_showscale=False), 400, legend=False)
+
+
+# --- restoration ------------------------------------------------------------------------------
+
+CURVE_COLORS = {"entrée bruitée": "#9ca3af", "autoencodeur simple": "#2563eb", "autoencodeur débruiteur": "#dc2626"}
+
+
+def noise_curve_figure(levels, curves: dict[str, list[float]], level: float) -> go.Figure:
+    """PSNR against noise level, one line per restorer, the chosen level marked."""
+    fig = go.Figure([go.Scatter(x=levels, y=ys, name=name, mode="lines+markers",
+                                line_color=CURVE_COLORS.get(name, "#f59e0b"),  # the filter: orange
+                                line_dash="solid" if name.startswith("autoencodeur") else "dash")
+                     for name, ys in curves.items()])
+    fig.add_vline(x=level, line_dash="dot", annotation_text="niveau choisi")
+    return layout(fig, 360, xaxis_title="niveau de bruit", yaxis_title="PSNR (dB)")
+
+
+# --- anomalies --------------------------------------------------------------------------------
+
+def histogram(values: np.ndarray, is_anomaly: np.ndarray | None, threshold: float, log_x: bool) -> go.Figure:
+    """Overlaid score histograms (normal vs anomalies) on shared bins, with the threshold line."""
+    f = np.log10 if log_x else (lambda v: v)
+    x = f(np.maximum(values, 1e-12))
+    groups = [("tous", x, "#2563eb")] if is_anomaly is None else [("normaux", x[~is_anomaly], "#2563eb"),
+                                                                 ("anomalies", x[is_anomaly], "#f97316")]
+    bins = dict(start=float(x.min()), end=float(x.max()), size=float(x.max() - x.min()) / 60 or 1.0)
+    fig = go.Figure([go.Histogram(x=v, name=name, opacity=0.6, xbins=bins, marker_color=color)
+                     for name, v, color in groups])
+    fig.add_vline(x=float(f(max(threshold, 1e-12))), line_dash="dash", line_color="red", annotation_text="seuil")
+    return layout(fig, 320, barmode="overlay", xaxis_title="log₁₀(score)" if log_x else
+                  "score (erreur de reconstruction)", yaxis_title="nombre d'exemples")
+
+
+def roc_pr_figures(s: np.ndarray, is_anomaly: np.ndarray, threshold: float) -> tuple[go.Figure, go.Figure]:
+    """ROC and precision-recall curves (anomalies are the positives), the current threshold marked on both."""
+    c = confusion_at(s, is_anomaly, threshold)
+    fpr, tpr, _ = roc_curve(is_anomaly, s)
+    precision, recall, _ = precision_recall_curve(is_anomaly, s)
+    roc = go.Figure([go.Scatter(x=fpr, y=tpr, name="ROC", mode="lines"),
+                     go.Scatter(x=[0, 1], y=[0, 1], name="hasard", mode="lines", line_dash="dot"),
+                     go.Scatter(x=[c.fpr], y=[c.recall], name="seuil actuel", mode="markers",
+                                marker=dict(size=12, color="red"))])
+    roc.update_layout(title=f"ROC · AUC = {fr(roc_auc_score(is_anomaly, s), '.3f')}")
+    pr = go.Figure([go.Scatter(x=recall, y=precision, name="précision-rappel", mode="lines"),
+                    go.Scatter(x=[c.recall], y=[c.precision], name="seuil actuel", mode="markers",
+                               marker=dict(size=12, color="red"))])
+    pr.update_layout(title=f"Précision-rappel · AP = {fr(average_precision_score(is_anomaly, s), '.3f')}")
+    return (layout(roc, legend=False, xaxis_title="taux de faux positifs",
+                   yaxis_title="taux de vrais positifs (rappel)"),
+            layout(pr, legend=False, xaxis_title="rappel", yaxis_title="précision"))

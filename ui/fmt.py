@@ -1,0 +1,34 @@
+"""Numbers and models written for French readers, and the few values a learner types."""
+
+from __future__ import annotations
+
+from ae_core import ModelConfig, SpecError
+
+
+def fr(value: float, spec: str = ".4f") -> str:
+    """A number written the French way: 12 345,6 (decimal comma, narrow space between thousands)."""
+    return format(value, spec).replace(",", "\u202f").replace(".", ",")
+
+
+def seconds(value: float) -> str:
+    return f"{fr(value, '.1f')}\u00a0s"
+
+
+def model_summary(config: ModelConfig) -> str:
+    """A short French description of a model configuration."""
+    arch = "perceptron multicouche" if config.arch == "mlp" else "convolutif"
+    if config.latent_dim is None:
+        return f"{arch}, sans goulot linéaire (code de {config.code_dim} nombres)"
+    return f"{arch}, espace latent de dimension {config.latent_dim}"
+
+
+def parse_widths(text: str) -> tuple[int, ...]:
+    """'128, 64' -> (128, 64); SpecError with a French message otherwise."""
+    try:
+        widths = tuple(int(w) for w in text.replace(";", ",").split(",") if w.strip())
+    except ValueError:
+        raise SpecError("Largeurs : écrivez des nombres entiers séparés par des virgules, "
+                        "par exemple « 128, 64 ».") from None
+    if not 1 <= len(widths) <= 4 or not all(1 <= w <= 1024 for w in widths):
+        raise SpecError("Largeurs : donnez de 1 à 4 largeurs, chacune entre 1 et 1024.")
+    return widths

@@ -1,0 +1,34 @@
+"""Rows and grids of images on a page, upscaled without blur."""
+
+from __future__ import annotations
+
+import streamlit as st
+import torch
+
+from ae_core.images import mosaic, upscale
+from ui.fmt import fr
+
+
+def show_images(images: torch.Tensor, captions: list[str] | None = None, size: int = 112) -> None:
+    """A row of images (N, C, H, W) in [0, 1], one column each."""
+    for col, img, cap in zip(st.columns(len(images)), upscale(images, size), captions or [None] * len(images)):
+        col.image(img, caption=cap, width=size)
+
+
+def show_grid(images: torch.Tensor, ncols: int, size: int = 112, caption: str | None = None, where=st) -> None:
+    """Images (N, C, H, W) in [0, 1] as one mosaic of `ncols` columns, each tile about `size` pixels wide."""
+    where.image(mosaic(images.clamp(0, 1), ncols=ncols, scale=max(1, size // images.shape[-1])), caption=caption,
+                width="stretch")
+
+
+def compare_ui(x, outs: dict, score, shown: dict | None = None) -> None:
+    """One column per entry of `outs`: title, PSNR `score(images)` against the reference x, then the
+    images (or `shown[title]`) in rows of 3. None stands for a model not trained yet.
+    """
+    for col, (title, images) in zip(st.columns(len(outs)), outs.items(), strict=True):
+        col.markdown(f"**{title}**")
+        if images is None:
+            col.info("Pas encore entraîné.")
+            continue
+        col.metric("PSNR", "référence" if images is x else f"{fr(score(images), '.1f')} dB")
+        show_grid((shown or {}).get(title, images), ncols=3, where=col)

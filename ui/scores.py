@@ -1,0 +1,58 @@
+"""Widgets for scored examples: a threshold with presets, the decisions it makes, galleries of errors."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+import torch
+
+from ae_core.anomaly import confusion_at, error_maps, threshold_mean_std, threshold_percentile
+from ae_core.images import mosaic
+from ui.fmt import fr
+from ui.state import state
+
+PRESETS = {"p95": "95ᵉ percentile", "p99": "99ᵉ percentile", "3sigma": "moyenne + 3σ"}
+
+
+def preset_value(reference: np.ndarray, preset: str) -> float:
+    """The threshold a preset gives on reference scores (those of the training rows)."""
+    if preset == "3sigma":
+        return threshold_mean_std(reference, 3.0)
+    return threshold_percentile(reference, 95.0 if preset == "p95" else 99.0)
+
+
+def threshold_ui(key: str, owner: Hashable, reference: np.ndarray, upper: float) -> float:
+    """Preset buttons and a slider; returns the threshold.
+
+    New results (another `owner`, for example a run spec) start at the 95th percentile.
+    """
+    if state.get(f"{key}_for") != owner:
+        state[f"{key}_for"] = owner
+        state[key] = min(preset_value(reference, "p95"), upper)
+    for col, (preset, label) in zip(st.columns(len(PRESETS)), PRESETS.items(), strict=True):
+        if col.button(label, key=f"{key}_{preset}", help="Calculé sur les scores d'entraînement."):
+            state[key] = min(preset_value(reference, preset), upper)
+    return st.slider("Seuil : au-dessus, l'exemple est signalé", 0.0, upper, key=key, format="%.5f")
+
+
+def decision_ui(s: np.ndarray, is_anomaly: np.ndarray, threshold: float) -> None:
+    """Confusion matrix, precision, recall and F1 at the threshold."""
+    c = confusion_at(s, is_anomaly, threshold)
+    cols = st.columns([2, 1, 1, 1])
+    cols[0].dataframe(pd.DataFrame([[c.tn, c.fp], [c.fn, c.tp]], index=["vraiment normal", "vraie anomalie"],
+                                   columns=["jugé normal", "signalé"]))
+    cols[1].metric("Précision", fr(c.precision, ".3f"), help="Part de vraies anomalies parmi les signalés.")
+    cols[2].metric("Rappel", fr(c.recall, ".3f"), help="Part des anomalies qui sont signalées.")
+    cols[3].metric("F1", fr(c.f1, ".3f"), help="Moyenne harmonique de la précision et du rappel.")
+
+
+def gallery(model, images: torch.Tensor, labels: list[str], values: np.ndarray, caption: str) -> None:
+    """Original | reconstruction | squared error per pixel, one column per uint8 image (N, C, H, W)."""
+    x_hat, err = error_maps(model, images)
+    err = err / err.amax().clamp_min(1e-8)
+    st.image(mosaic(torch.cat([images.float() / 255, x_hat, err]), ncols=len(images),
+                    scale=max(1, 96 // images.shape[-1])), caption=caption)
+    st.caption(" · ".join(f"{lab} ({fr(v, '.4f')})" for lab, v in zip(labels, values, strict=True)))

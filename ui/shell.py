@@ -1,0 +1,90 @@
+"""The frame around every page: torch threads, the router guard, French CSS and the sidebar."""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+
+import streamlit as st
+import torch
+from streamlit.runtime.pages_manager import PagesManager
+
+from ae_core import DATASETS
+from ui.fmt import model_summary
+from ui.state import keep_widgets, on_dataset_change, state
+
+CPUS = os.cpu_count() or 1
+# One thread per training and as many trainings as cores: several learners train at once, and
+# threads that outnumber the cores make every chunk many times slower (measured: 15-30x).
+THREADS = int(os.environ.get("AE_TORCH_THREADS", "1"))
+
+# Training threads hand the GIL back and forth around every small torch operation; when other
+# sessions render pages meanwhile, the default 5 ms hand-over makes every step wait. A shorter
+# interval keeps many learners training at once (measured with the load test: see README).
+sys.setswitchinterval(float(os.environ.get("AE_SWITCH_INTERVAL", "0.0005")))
+
+
+def use_threads() -> None:
+    """Limit torch to THREADS threads in the calling thread.
+
+    The setting is per thread: each Streamlit script run has its own thread, which would otherwise
+    use every core (measured: 3 learners on 2 cores slowed down 30-fold).
+    """
+    torch.set_num_threads(THREADS)
+
+
+_routed = threading.Event()
+
+
+def route_through_app() -> None:
+    """Send a page that runs without app.py back through it; every page calls this first.
+
+    Streamlit runs an app that has a pages/ folder as a plain folder of pages until app.py has
+    called st.navigation once in this process. When the first visitor of a fresh server opens a
+    page by its address, that page runs alone, without the router and its sidebar: switch that
+    mode off and rerun the same address, which then goes through app.py. Once is enough: the mode
+    stays off for the life of the server. (AppTest alone turns it back on before every run, and a
+    rerun each time would swallow the button clicks a test makes.) Relies on Streamlit's private
+    `PagesManager.uses_pages_directory`: tests/test_shell.py fails if it disappears.
+    """
+    if _routed.is_set():
+        return
+    _routed.set()
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
+# Streamlit writes a few words of its own in English; these rules put French ones in their place.
+FRENCH_CSS = """<style>
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p { font-size: 0; }
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p::after {
+  content: "Choisir un fichier"; font-size: 0.875rem; }
+[data-testid="stFileUploaderDropzoneInstructions"] span { font-size: 0; }
+[data-testid="stFileUploaderDropzoneInstructions"] span::after {
+  content: "ou glissez-le ici (5 Mo au plus)"; font-size: 0.875rem; }
+[data-testid="stStatusWidget"] { visibility: hidden; }
+</style>"""
+
+
+def sidebar_ui() -> None:
+    """Per-run set-up, then the dataset selector and the state of the current model, on every page."""
+    use_threads()
+    keep_widgets()
+    st.html(FRENCH_CSS)
+    with st.sidebar:
+        st.selectbox("Jeu de données", list(DATASETS), format_func=DATASETS.get, key="dataset",
+                     on_change=on_dataset_change,
+                     help="Utilisé par toutes les pages. « Chiffres » fonctionne sans réseau.")
+        if "dataset_error" in state:
+            st.error(state.pop("dataset_error"))
+        st.markdown("**Le modèle courant**")
+        current, job = state.get("current_model"), state.get("train")
+        if job is not None and job.running and not job.done:
+            st.info("En cours d'entraînement…")
+        elif current is None:
+            st.caption("Non entraîné : rendez-vous sur la page « Entraîner ».")
+        else:
+            st.success(f"Entraîné sur {DATASETS[current.dataset]}")
+            st.caption(model_summary(current.config))

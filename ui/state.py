@@ -1,0 +1,155 @@
+"""What the process shares and what a session remembers: datasets, the current model, widget values, memos."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from typing import Any
+
+import streamlit as st
+from torch import nn
+
+from ae_core import (
+    DATASETS,
+    CheckpointError,
+    Dataset,
+    DatasetUnavailable,
+    History,
+    ModelConfig,
+    PCABaseline,
+    load_checkpoint,
+    load_dataset,
+    manifold_dataset,
+    train_val_split,
+)
+
+state = st.session_state
+
+
+# --- datasets, loaded once per process --------------------------------------------------------
+
+@st.cache_resource(show_spinner="Chargement du jeu de données…")
+def _load(name: str) -> Dataset:
+    return load_dataset(name)  # shared by every session, never mutated
+
+
+@st.cache_resource
+def manifold(name: str) -> Dataset:
+    """A 3-D point cloud (1,000 points) as a Dataset, shared by every session."""
+    return manifold_dataset(name, 1000, seed=0)
+
+
+def get_dataset(name: str) -> Dataset:
+    """The dataset `name`, loaded once per process; digits (with a French error) when it cannot be had."""
+    try:
+        return _load(name)
+    except DatasetUnavailable as exc:
+        st.error(str(exc))
+        return _load("digits")
+
+
+def on_dataset_change() -> None:
+    """Try the download now, so a failure can put the selector back on digits before it is drawn."""
+    try:
+        _load(state.dataset)
+        state.pop("dataset_error", None)
+    except DatasetUnavailable as exc:
+        state.dataset_error = str(exc)
+        state.dataset = "digits"
+
+
+@st.cache_data(show_spinner="Calcul de l'ACP de référence…")
+def pca_val_mse(dataset: str, k: int) -> float:
+    """Validation MSE of PCA with k components fitted on the training split."""
+    data = get_dataset(dataset)
+    train_idx, val_idx = train_val_split(data)
+    return float(PCABaseline(data.images[train_idx], k).errors(data.images[val_idx]).mean())
+
+
+def current_dataset() -> Dataset:
+    """The dataset the learner chose in the sidebar (digits by default)."""
+    return get_dataset(state.get("dataset", "digits"))
+
+
+# --- the current model ------------------------------------------------------------------------
+
+@dataclass(frozen=True, eq=False)
+class CurrentModel:
+    """« Le modèle courant »: trained on the page Entraîner (`key` is its run spec) or uploaded
+    (`key` names the file's content). Memos of what was computed from it key on `key`."""
+
+    model: nn.Module
+    config: ModelConfig
+    dataset: str
+    key: Hashable
+    history: History | None = None
+
+
+def set_current_model(current: CurrentModel) -> None:
+    current.model.eval()
+    state.current_model = current
+
+
+def current_model() -> CurrentModel | None:
+    """The learner's current model when it was trained on the dataset now in use, else None."""
+    current = state.get("current_model")
+    if current is None or current.dataset != state.get("dataset", "digits"):
+        return None
+    return current
+
+
+def adopt_checkpoint(content: bytes) -> str:
+    """Make the model in checkpoint bytes the current one and switch to its dataset; returns the dataset's name.
+
+    Raises CheckpointError (French) and changes nothing when the file cannot be used.
+    """
+    model, config, meta = load_checkpoint(content)
+    if meta.get("dataset") not in DATASETS:
+        raise CheckpointError("Ce modèle n'indique pas sur quel jeu de données il a été entraîné.")
+    state.dataset = meta["dataset"]
+    set_current_model(CurrentModel(model, config, meta["dataset"], ("upload", hashlib.sha256(content).hexdigest())))
+    return meta["dataset"]
+
+
+# --- widget values and memos ------------------------------------------------------------------
+
+def persist(**defaults) -> None:
+    """Give widget keys their defaults and keep their values when the learner visits another page.
+
+    Streamlit drops the state of widgets that a run does not draw; keep_widgets() writes these keys
+    back on every run, which keeps them. Widgets using them must not pass a default value.
+    """
+    for key, value in defaults.items():
+        state.setdefault(key, value)
+    state.setdefault("_persist", set()).update(defaults)
+
+
+def keep_widgets() -> None:
+    """Write the persisted widget values back (see persist); called once per run by the shell."""
+    for key in state.get("_persist", ()):
+        if key in state:
+            state[key] = state[key]
+
+
+def memo(name: str, key: Hashable, compute: Callable[[], Any]) -> Any:
+    """compute() once per `key` (a run spec, a model's key, plain values), kept in this session.
+
+    One entry per name: a new key replaces the old result, so memory stays bounded.
+    """
+    memos = state.setdefault("_memo", {})
+    if name not in memos or memos[name][0] != key:
+        memos[name] = (key, compute())
+    return memos[name][1]
+
+
+def remember_click(chart_key: str, target_key: str) -> None:
+    """on_select callback of a plotly chart: keep the clicked point's customdata id in state[target_key].
+
+    A click on empty space gives no point and keeps the last choice; the id outlives the chart, which
+    becomes a new element (with an empty selection) when its figure changes.
+    """
+    points = state[chart_key]["selection"]["points"]
+    if points and points[0].get("customdata") is not None:
+        custom = points[0]["customdata"]
+        state[target_key] = int(custom[0] if isinstance(custom, list | tuple) else custom)
