@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui.shell import sidebar_ui
+from ui.shell import run_page, sidebar_ui
 
 st.set_page_config(page_title="Atelier autoencodeurs", page_icon="🧩", layout="wide")
 
@@ -26,4 +26,4 @@ PAGES = {
 # (Streamlit first matches it against the files in pages/; ui.shell.route_through_app does the rest).
 page = st.navigation(PAGES)
 sidebar_ui()
-page.run()
+run_page(page)

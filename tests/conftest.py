@@ -9,6 +9,9 @@ import torch
 
 from ae_core import load_dataset
 
+# The app logs its own bugs and shows a French sentence; in tests they must surface as exceptions.
+os.environ["AE_DEBUG"] = "1"
+
 MNIST8K = Path(os.environ.get("AE_MNIST8K", Path(__file__).resolve().parents[2] / "shared/data/mnist8k"))
 
 

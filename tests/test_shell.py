@@ -4,6 +4,7 @@ import ast
 import inspect
 from pathlib import Path
 
+import pytest
 import streamlit.commands.navigation as navigation
 from streamlit.runtime.pages_manager import PagesManager
 
@@ -34,3 +35,28 @@ def test_every_page_goes_through_the_router_guard_first():
         calls = [n for n in ast.parse(path.read_text()).body if isinstance(n, ast.Expr)
                  and isinstance(n.value, ast.Call) and getattr(n.value.func, "id", "") != ""]
         assert calls and calls[0].value.func.id == "route_through_app", path.name
+
+
+class BrokenPage:
+    url_path = "cassee"
+
+    def __init__(self, exc):
+        self.exc = exc
+
+    def run(self):
+        raise self.exc
+
+
+def test_a_page_bug_is_logged_and_never_reaches_the_learner(monkeypatch, caplog):
+    from ae_core import SpecError
+    from ui.shell import run_page
+
+    monkeypatch.delenv("AE_DEBUG", raising=False)
+    run_page(BrokenPage(ZeroDivisionError("bug")))  # no exception escapes: a French sentence instead
+    assert "page cassee failed" in caplog.text and "ZeroDivisionError" in caplog.text
+    caplog.clear()
+    run_page(BrokenPage(SpecError("Réglage à corriger.")))  # the learner's own message, not a bug
+    assert "failed" not in caplog.text
+    monkeypatch.setenv("AE_DEBUG", "1")
+    with pytest.raises(ZeroDivisionError):
+        run_page(BrokenPage(ZeroDivisionError("bug")))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import threading
@@ -10,10 +11,11 @@ import streamlit as st
 import torch
 from streamlit.runtime.pages_manager import PagesManager
 
-from ae_core import DATASETS
+from ae_core import DATASETS, LearnerError
 from ui.fmt import model_summary
 from ui.state import keep_widgets, on_dataset_change, state
 
+log = logging.getLogger(__name__)
 CPUS = os.cpu_count() or 1
 # One thread per training and as many trainings as cores: several learners train at once, and
 # threads that outnumber the cores make every chunk many times slower (measured: 15-30x).
@@ -88,3 +90,19 @@ def sidebar_ui() -> None:
         else:
             st.success(f"Entraîné sur {DATASETS[current.dataset]}")
             st.caption(model_summary(current.config))
+
+
+def run_page(page) -> None:
+    """Run the routed page under the error policy (ae_core.errors): a LearnerError shows its French
+    message; any other exception is logged with its traceback and the learner reads a French
+    sentence. With AE_DEBUG=1 (the tests) other exceptions go through, so that a test sees them."""
+    try:
+        page.run()
+    except LearnerError as exc:
+        st.error(str(exc))
+    except Exception:
+        if os.environ.get("AE_DEBUG") == "1":
+            raise
+        log.exception("page %s failed", page.url_path)
+        st.error("Cette page a rencontré une erreur inattendue. Rechargez-la ; si cela se reproduit, "
+                 "prévenez votre enseignant.")
