@@ -14,6 +14,7 @@ from .errors import LearnerError
 
 DATASETS = {"digits": "Chiffres (scikit-learn, 8×8)", "mnist": "MNIST (28×28)",
             "fashion_mnist": "Fashion-MNIST (28×28)"}
+SHAPES = {"digits": (1, 8, 8), "mnist": (1, 28, 28), "fashion_mnist": (1, 28, 28)}  # (C, H, W) of each
 FASHION_NAMES = ("T-shirt/haut", "Pantalon", "Pull", "Robe", "Manteau",
                  "Sandale", "Chemise", "Basket", "Sac", "Bottine")
 DIGIT_NAMES = tuple(str(d) for d in range(10))

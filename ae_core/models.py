@@ -18,6 +18,10 @@ from .objectives import loss_from_logits
 ARCHS = ("mlp", "conv")
 BOTTLENECKS = ("linear", "relu")
 OUTPUTS = ("sigmoid", "linear")  # linear: unbounded data such as standardised table columns
+# One size limit everywhere: every model the app lets a learner build downloads as a file of at most
+# 4.8 MB of float32 weights, under the server's 5 MB upload limit, so it can be uploaded again.
+MAX_PARAMETERS = 1_200_000
+MAX_INPUT = 4096  # numbers per example: 28 x 28 images, 64 x 64 at most, or a table's columns
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,13 @@ class ModelConfig:
         if self.arch == "conv" and any(s % 4 for s in self.image_shape[1:]):
             raise SpecError("Le modèle convolutif divise deux fois la taille par 2 : hauteur et largeur "
                             f"doivent être multiples de 4 (reçu : {self.image_shape[1:]}).")
+        if self.input_dim > MAX_INPUT:
+            raise SpecError(f"Des exemples de {self.input_dim} nombres, c'est trop : l'atelier en accepte "
+                            f"{MAX_INPUT} au plus.")
+        if self.parameter_count > MAX_PARAMETERS:
+            n, limit = (f"{v:,}".replace(",", "\u202f") for v in (self.parameter_count, MAX_PARAMETERS))
+            raise SpecError(f"Ce modèle aurait {n} poids, au-delà de la limite de {limit} (un fichier de "
+                            "5 Mo) : réduisez les largeurs des couches ou la taille du code.")
 
     @classmethod
     def course(cls, image_shape=(1, 28, 28)) -> ModelConfig:
@@ -60,6 +71,23 @@ class ModelConfig:
     @property
     def input_dim(self) -> int:
         return math.prod(self.image_shape)
+
+    @property
+    def parameter_count(self) -> int:
+        """Trainable parameters of the model this config builds, counted without building it."""
+        def linear(a: int, b: int) -> int:
+            return a * b + b
+
+        c, h, w = self.image_shape
+        if self.arch == "mlp":
+            widths = [self.input_dim, *self.hidden, self.latent_dim]
+            encoder = sum(linear(a, b) for a, b in zip(widths, widths[1:]))
+            decoder = sum(linear(b, a) for a, b in zip(widths, widths[1:]))
+            return encoder + decoder
+        convs = linear(c * 9, 16) + linear(16 * 9, 32) + linear(32 * 9, 16) + linear(16 * 9, c)
+        features = 32 * (h // 4) * (w // 4)
+        return convs + (0 if self.latent_dim is None else linear(features, self.latent_dim)
+                        + linear(self.latent_dim, features))
 
     @property
     def code_dim(self) -> int:

@@ -14,6 +14,7 @@ from torchvision import datasets
 from ae_core import ModelConfig, build_model, save_checkpoint
 from tests.app_driver import start_and_train, train_to_end
 from tests.conftest import require_mnist8k
+from ui.state import CurrentModel
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 PAGES = {"pages/accueil.py": "Atelier autoencodeurs", "pages/entrainer.py": "Entraîner un autoencodeur",
@@ -181,4 +182,39 @@ def test_offline_dataset_falls_back_to_digits(tmp_path, monkeypatch):
     assert not at.exception
     assert any("Impossible de télécharger" in e.value for e in at.error)
     assert "8 × 8" in at.get("graphviz_chart")[0].proto.spec  # the page goes on with the digits
+    st.cache_resource.clear()
+
+
+def test_an_mnist_model_cannot_be_adopted_where_mnist_cannot_be_had(tmp_path, monkeypatch):
+    st.cache_resource.clear()
+    monkeypatch.setenv("AE_DATA_DIR", str(tmp_path))
+    monkeypatch.setattr(datasets.MNIST, "mirrors", ["http://127.0.0.1:9/"])  # refused at once, on loopback
+    config = ModelConfig(latent_dim=2)
+    at = app("pages/entrainer.py")
+    at.file_uploader(key="train_upload").upload("m.pt", save_checkpoint(build_model(config), config,
+                                                                        {"dataset": "mnist"})).run()
+    assert not at.exception and any("indisponible ici" in e.value for e in at.error)
+    assert at.session_state.get("current_model") is None
+    assert "dataset" not in at.session_state or at.session_state["dataset"] == "digits"
+    for page in ("pages/espace_latent.py", "pages/debruitage.py", "pages/anomalies.py"):
+        at.switch_page(page).run()
+        assert not at.exception
+    st.cache_resource.clear()
+
+
+def test_a_model_of_a_dataset_that_fell_back_is_not_used_on_the_digits(tmp_path, monkeypatch):
+    st.cache_resource.clear()
+    monkeypatch.setenv("AE_DATA_DIR", str(tmp_path))
+    monkeypatch.setattr(datasets.MNIST, "mirrors", ["http://127.0.0.1:9/"])
+    config = ModelConfig(latent_dim=2)
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.session_state["dataset"] = "mnist"  # chosen, but it cannot be loaded: the pages show the digits
+    at.session_state["current_model"] = CurrentModel(build_model(config), config, "mnist", "test")
+    at.run()
+    for page in ("pages/espace_latent.py", "pages/debruitage.py"):
+        at.switch_page(page).run()
+        assert not at.exception
+        if page.endswith("espace_latent.py"):
+            at.radio(key="latent_source").set_value("current").run()
+            assert any("Pas de modèle courant" in i.value for i in at.info)
     st.cache_resource.clear()

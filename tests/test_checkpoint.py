@@ -1,10 +1,13 @@
 import io
 import pickle
+import zipfile
 
 import pytest
 import torch
 
 from ae_core import CheckpointError, ModelConfig, build_model, load_checkpoint, save_checkpoint
+from ae_core.checkpoint import MAX_FILE_BYTES
+from ae_core.models import MAX_PARAMETERS
 
 
 class Evil:
@@ -53,7 +56,10 @@ def test_mismatched_config_and_weights():
     blob["config"]["latent_dim"] = 7
     with pytest.raises(CheckpointError, match="abîmé"):
         load_checkpoint(torch_bytes(blob))
-    blob["config"]["latent_dim"] = 0  # invalid config
+    blob["config"]["latent_dim"] = 0  # invalid config: the reason is given
+    with pytest.raises(CheckpointError, match="taille du code"):
+        load_checkpoint(torch_bytes(blob))
+    blob["config"] = {**blob["config"], "colour": "bleu"}  # a field this app does not know
     with pytest.raises(CheckpointError, match="abîmé"):
         load_checkpoint(torch_bytes(blob))
 
@@ -63,3 +69,58 @@ def test_unknown_version():
     blob["version"] = 99
     with pytest.raises(CheckpointError, match="Version"):
         load_checkpoint(torch_bytes(blob))
+
+
+def edited(edit) -> bytes:
+    """A valid checkpoint record, changed by edit(blob), saved again."""
+    blob = torch.load(io.BytesIO(saved()), weights_only=True)
+    edit(blob)
+    return torch_bytes(blob)
+
+
+def set_weights(value):
+    def edit(blob):
+        name = next(iter(blob["state_dict"]))
+        blob["state_dict"][name] = torch.full_like(blob["state_dict"][name], value)
+    return edit
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), 1e30])
+def test_weights_that_can_only_output_garbage_are_refused(value):
+    with pytest.raises(CheckpointError, match="infinis"):
+        load_checkpoint(edited(set_weights(value)))
+
+
+@pytest.mark.parametrize("edit,match", [
+    (lambda b: b.update(meta=["digits"]), "informations"),                         # meta not a mapping
+    (lambda b: b["meta"].update(dataset=7), "informations"),                       # dataset not a string
+    (lambda b: b.update(config="mlp"), "abîmé"),                                   # config not a mapping
+    (lambda b: b["config"].update(image_shape=(1, 28, 28)), "incohérent"),         # 28 x 28 labelled digits
+    (lambda b: b["config"].update(arch="conv", image_shape=(1, 40000, 40000), latent_dim=None), "trop"),
+    (lambda b: b["config"].update(hidden=(3_000_000,)), "poids"),                  # 2.4 billion weights declared
+    (lambda b: b["state_dict"].update(extra=torch.zeros(3)), "abîmé"),
+])
+def test_bad_records_are_refused_before_anything_large_is_built(edit, match):
+    with pytest.raises(CheckpointError, match=match):
+        load_checkpoint(edited(edit))
+
+
+def test_a_deflate_bomb_is_refused_before_it_is_unpacked():
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("archive/data.pkl", b"\0" * (64 * 1024 * 1024))  # 64 MB of zeros in ~64 KB
+    assert len(buf.getvalue()) < 200_000
+    with pytest.raises(CheckpointError, match="décompresse"):
+        load_checkpoint(buf.getvalue())
+    with pytest.raises(CheckpointError, match="trop gros"):
+        load_checkpoint(b"\0" * (6 * 1024 * 1024))
+
+
+def test_the_largest_model_the_app_builds_fits_the_upload_limit():
+    config = ModelConfig(hidden=(512, 256), latent_dim=64)
+    assert config.parameter_count <= MAX_PARAMETERS
+    data = save_checkpoint(build_model(config), config, {"dataset": "mnist"})
+    assert len(data) <= MAX_FILE_BYTES
+    assert load_checkpoint(data)[1] == config
+    widest = MAX_PARAMETERS * 4 + 64 * 1024  # every weight as float32, plus the file's records
+    assert widest <= MAX_FILE_BYTES

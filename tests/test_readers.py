@@ -20,6 +20,7 @@ from ae_core.readers import (
     read_csv,
     read_image,
     scored_csv,
+    to_dataset_image,
 )
 
 
@@ -268,3 +269,45 @@ def test_random_bytes_give_clean_image_or_reader_error(data):
         return
     assert x.shape == (1, 1, 28, 28) and x.dtype == torch.float32
     assert torch.isfinite(x).all() and 0.0 <= x.min() and x.max() <= 1.0
+
+
+def test_to_dataset_image_follows_mnist_and_the_digits_conventions():
+    grey = np.zeros((300, 100), np.uint8)
+    grey[50:250, 40:60] = 255  # a tall stroke, off centre
+    grey[50:70, 20:40] = 255  # with a flag on its upper left
+    x = to_dataset_image(grey, (1, 28, 28))[0, 0]
+    rows, cols = np.flatnonzero(x.numpy().max(1) > 0.05), np.flatnonzero(x.numpy().max(0) > 0.05)
+    assert rows[-1] - rows[0] + 1 <= 21 and cols[-1] - cols[0] + 1 <= 21  # the 20 x 20 box (one pixel of blur)
+    ys, xs = np.indices(x.shape)
+    cy, cx = (ys * x.numpy()).sum() / x.sum().item() + 0.5, (xs * x.numpy()).sum() / x.sum().item() + 0.5
+    assert abs(cy - 14) < 1 and abs(cx - 14) < 1  # the centre of mass at the centre, as MNIST's
+    small = to_dataset_image(grey, (1, 8, 8))[0, 0].numpy()
+    assert small[0].max() > 0.3 and small[-1].max() > 0.3  # the bounding box fills the 8 x 8 frame
+    assert to_dataset_image(np.zeros((5, 5), np.uint8), (1, 28, 28)).abs().sum() == 0
+
+
+@pytest.mark.parametrize("size", [(36_000, 10), (10, 9_000), (6000, 2001)])
+def test_elongated_or_huge_images_are_refused_before_decoding(size):
+    with pytest.raises(ReaderError) as exc_info:
+        read_image(png_chunks(*size, 8, 0, b""), (1, 28, 28))
+    assert_french_error(exc_info, "trop grande ou trop allongée")
+
+
+def test_a_separator_at_the_end_of_every_data_line_does_not_shift_the_columns():
+    rows = "".join(f"{i},{i * 2},{i * 3},\n" for i in range(25))
+    frame, notes = parse_csv(("a,b,c\n" + rows).encode())
+    assert list(frame.columns) == ["a", "b", "c"] and frame.iloc[1].tolist() == ["1", "2", "3"]
+    assert any("séparateur de plus" in n for n in notes)
+    extra = "".join(f"{i},{i * 2},{i * 3},{i * 4}\n" for i in range(25))  # real values past the header
+    with pytest.raises(ReaderError) as exc_info:
+        parse_csv(("a,b,c\n" + extra).encode())
+    assert_french_error(exc_info, "plus de champs que l'en-tête")
+
+
+@pytest.mark.parametrize("encoding,bom", [("cp1252", b""), ("utf-8", b"\xef\xbb\xbf"), ("latin-1", b"")])
+def test_a_french_spreadsheet_export_reads_as_numbers(encoding, bom):
+    rows = "".join(f"{i};{i},5;{-i},25;été\r\n" for i in range(25))
+    table = read_csv(bom + f"mesure;écart;température;saison\r\n{rows}".encode(encoding))
+    assert table.features == ("mesure", "écart", "température")
+    np.testing.assert_allclose(table.frame["écart"].str.replace(",", ".").astype(float)[:3], [0.5, 1.5, 2.5])
+    assert any("saison" in n for n in table.notes)  # the text column is named, not silently used

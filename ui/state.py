@@ -92,24 +92,36 @@ def set_current_model(current: CurrentModel) -> None:
 
 
 def current_model() -> CurrentModel | None:
-    """The learner's current model when it was trained on the dataset now in use, else None."""
-    current = state.get("current_model")
-    if current is None or current.dataset != state.get("dataset", "digits"):
-        return None
-    return current
+    """The learner's current model when it fits the dataset the pages now show, else None.
+
+    The dataset shown is the one actually loaded: when MNIST cannot be had the pages fall back to the
+    digits, and a 28 x 28 model must not meet 8 x 8 images.
+    """
+    current, chosen = state.get("current_model"), state.get("dataset", "digits")
+    try:
+        shown = _load(chosen).name
+    except DatasetUnavailable:
+        shown = "digits"  # what get_dataset falls back to
+    return current if current is not None and current.dataset == shown else None
 
 
 def adopt_checkpoint(content: bytes) -> str:
     """Make the model in checkpoint bytes the current one and switch to its dataset; returns the dataset's name.
 
-    Raises CheckpointError (French) and changes nothing when the file cannot be used.
+    Raises CheckpointError (French) and changes nothing when the file cannot be used, its dataset
+    included: a model of a dataset that cannot be loaded here would fit no image the pages show.
     """
     model, config, meta = load_checkpoint(content)
-    if meta.get("dataset") not in DATASETS:
+    name = meta.get("dataset")
+    if name not in DATASETS:
         raise CheckpointError("Ce modèle n'indique pas sur quel jeu de données il a été entraîné.")
-    state.dataset = meta["dataset"]
-    set_current_model(CurrentModel(model, config, meta["dataset"], ("upload", hashlib.sha256(content).hexdigest())))
-    return meta["dataset"]
+    try:
+        _load(name)
+    except DatasetUnavailable as exc:
+        raise CheckpointError(f"Ce modèle a été entraîné sur {DATASETS[name]}, indisponible ici : {exc}") from exc
+    state.dataset = name
+    set_current_model(CurrentModel(model, config, name, ("upload", hashlib.sha256(content).hexdigest())))
+    return name
 
 
 # --- widget values and memos ------------------------------------------------------------------
