@@ -24,6 +24,7 @@ from ui.state import (
     CurrentModel,
     current_dataset,
     current_model,
+    memo,
     pca_val_mse,
     persist,
     set_current_model,
@@ -87,11 +88,13 @@ def spec_ui(data) -> RunSpec:
 
 
 def live_grid(trainer) -> None:
-    """Eight validation images (top) and their current reconstructions (bottom)."""
+    """Eight validation images (top) and their reconstructions, drawn once an epoch (same spec, same epoch:
+    same weights), so that a class's panels cost the server little."""
     images = trainer.images[trainer.val_idx[:8]]
-    x_hat = reconstruct(trainer.model, images)
-    st.image(mosaic(torch.cat([images.float() / 255, x_hat]), ncols=8, scale=4 if images.shape[-1] > 8 else 12),
-             caption="En haut : images de validation. En bas : leurs reconstructions actuelles.")
+    grid = memo("train_live_grid", (trainer.spec, trainer.epoch), lambda: mosaic(
+        torch.cat([images.float() / 255, reconstruct(trainer.model, images)]), ncols=8,
+        scale=4 if images.shape[-1] > 8 else 12))
+    st.image(grid, caption="En haut : images de validation. En bas : leurs reconstructions actuelles.")
 
 
 def results_ui(current: CurrentModel) -> None:

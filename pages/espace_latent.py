@@ -102,10 +102,10 @@ def curve_section(data):
                                 f"Entraîner les autoencodeurs de taille {', '.join(map(str, ks))}")
     if histories is None:
         st.caption("Ces autoencodeurs sont entraînés une seule fois par jeu de données, pour toute la classe.")
-        st.plotly_chart(error_curve_figure(PCA_KS, pca_err), key="latent_curve_chart")
+        st.plotly_chart(error_curve_figure(PCA_KS, pca_err), key="latent_error_curve")
         return
     ae_err = [h.val_mse[-1] for h in histories]
-    st.plotly_chart(error_curve_figure(PCA_KS, pca_err, ks, ae_err), key="latent_curve_chart")
+    st.plotly_chart(error_curve_figure(PCA_KS, pca_err, ks, ae_err), key="latent_error_curve")
     st.table({"taille du code k": ks, "MSE autoencodeur": [fr(e) for e in ae_err],
               "MSE ACP": [fr(pca_err[k - 1]) for k in ks],
               "rapport autoencodeur / ACP": [fr(e / pca_err[k - 1], ".2f") for e, k in zip(ae_err, ks)]})

@@ -1,5 +1,7 @@
 """Driving the app in AppTest like a learner: click a button, run until a live training ends."""
 
+import time
+
 from streamlit.testing.v1 import AppTest
 
 
@@ -9,11 +11,13 @@ def click(at: AppTest, label: str) -> None:
     assert not at.exception
 
 
-def train_to_end(at: AppTest, key: str, limit: int = 200) -> None:
-    """Rerun until the learner's job in st.session_state[key] stops (AppTest never fires run_every)."""
+def train_to_end(at: AppTest, key: str, limit: int = 400) -> None:
+    """Rerun, as the panel's timer would, until the learner's job in st.session_state[key] has ended
+    and the page has drawn its end (AppTest never fires run_every; the server's workers train)."""
     for _ in range(limit):
         if not at.session_state[key].running:
             break
+        time.sleep(0.1)
         at.run()
         assert not at.exception, at.exception
     job = at.session_state[key]

@@ -1,6 +1,7 @@
 """App tests (streamlit.testing): the shell, the home page and the training page, driven like a learner."""
 
 import io
+import time
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1 import app_test as app_test_module
 from torchvision import datasets
 
+import ui.live as live
 from ae_core import ModelConfig, build_model, save_checkpoint
 from tests.app_driver import start_and_train, train_to_end
 from tests.conftest import require_mnist8k
@@ -30,6 +32,14 @@ def app(page: str | None = None) -> AppTest:
         at.run()
     assert not at.exception, at.exception
     return at
+
+
+def train_to_end_or_error(at, job, limit=100):
+    for _ in range(limit):
+        if not job.running:
+            break
+        time.sleep(0.1)
+        at.run()
 
 
 def weights(model):
@@ -91,12 +101,18 @@ def test_pause_resume_and_reset():
     assert (job.trainer.epoch, job.trainer.batch) == position and not job.running
     assert at.button(key="train_toggle").label == "Reprendre"
     at.button(key="train_toggle").click().run()
+    for _ in range(50):  # the server's workers take it up again, without any rerun
+        if (job.trainer.epoch, job.trainer.batch) > position:
+            break
+        time.sleep(0.1)
     assert job.running and (job.trainer.epoch, job.trainer.batch) > position
     at.button(key="train_reset").click().run()
     assert "train" not in at.session_state
 
 
-def test_divergence_is_explained_in_french():
+def test_divergence_is_explained_in_french(monkeypatch):
+    idle = live.WorkerPool(0)  # no worker: the test trains the job itself, after forcing the blow-up
+    monkeypatch.setattr(live, "pool", lambda: idle)
     at = app("pages/entrainer.py")
     at.radio(key="train_loss").set_value("mse")
     at.select_slider(key="train_lr").set_value(1.0).run()
@@ -105,11 +121,10 @@ def test_divergence_is_explained_in_french():
     trainer = job.trainer
     trainer.optimizer.param_groups[0]["lr"] = 1e30  # force the blow-up whatever the schedule
     trainer.scheduler = None
-    for _ in range(50):
-        if not job.running:
-            break
-        at.run()
-    assert trainer.diverged_at is not None and not job.trained
+    while not job.done:
+        job.advance(1.0)
+    train_to_end_or_error(at, job)
+    assert trainer.diverged_at is not None and not job.trained and not job.running
     assert any("Baissez le taux d'apprentissage" in e.value for e in at.error)
     assert at.session_state.get("current_model") is None  # a diverged model does not become current
 
@@ -218,3 +233,14 @@ def test_a_model_of_a_dataset_that_fell_back_is_not_used_on_the_digits(tmp_path,
             at.radio(key="latent_source").set_value("current").run()
             assert any("Pas de modèle courant" in i.value for i in at.info)
     st.cache_resource.clear()
+
+
+def test_training_advances_on_the_server_while_the_browser_asks_nothing():
+    at = app("pages/entrainer.py")
+    at.button(key="train_start").click().run()
+    job = at.session_state["train"]
+    before = job.progress
+    time.sleep(2.0)  # no rerun at all meanwhile: AppTest only runs the script when told to
+    assert job.progress > before
+    train_to_end_or_error(at, job, 400)
+    assert job.trained and not job.running

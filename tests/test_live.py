@@ -1,11 +1,13 @@
 """ui.live's jobs: trainers run one after another, errors in French, one chunk at a time when shared."""
 
 import threading
+import time
 
 import pytest
 
+import ui.live as live
 from ae_core import RunSpec, TrainConfig, build_trainer, default_spec
-from ui.live import UNEXPECTED, InlineScheduler, Job
+from ui.live import UNEXPECTED, Job, WorkerPool
 
 
 def quick(digits, **train):
@@ -62,9 +64,58 @@ def test_a_shared_job_is_advanced_by_one_session_at_a_time(digits):
     assert overlaps and not any(overlaps)
 
 
-def test_the_scheduler_leaves_paused_jobs_alone(digits):
-    job = Job([quick(digits)], digits)
-    job.running = False
-    assert InlineScheduler(1).poll(job) and job.trainer.batch == 0 and job.trainer.epoch == 0
-    job.running = True
-    assert InlineScheduler(1).poll(job) and (job.trainer.epoch, job.trainer.batch) > (0, 0)
+def wait_for(condition, timeout=30.0):
+    deadline = time.monotonic() + timeout
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return condition()
+
+
+def test_workers_train_without_anyone_asking_and_leave_paused_jobs_alone(digits):
+    pool = WorkerPool(1, chunk_s=lambda: 0.01)
+    job = Job([quick(digits, epochs=200)], digits)
+    pool.submit(job, "a")
+    assert wait_for(lambda: job.trainer.epoch >= 2)  # nobody polls: the worker trains on its own
+    job.pause()
+    position = (job.trainer.epoch, job.trainer.batch)
+    time.sleep(0.3)
+    assert (job.trainer.epoch, job.trainer.batch) == position and wait_for(lambda: pool.waiting() == 0)
+    pool.submit(job, "a")
+    assert wait_for(lambda: (job.trainer.epoch, job.trainer.batch) > position)
+    job.pause()
+
+
+def test_learners_take_turns_and_one_learners_jobs_queue_behind_each_other(digits):
+    order = []
+
+    class Recorded(Job):
+        def advance(self, budget_s):
+            order.append(self.name)
+            super().advance(budget_s)
+
+    def job(name, epochs):
+        j = Recorded([quick(digits, epochs=epochs)], digits)
+        j.name = name
+        return j
+
+    pool = WorkerPool(1, chunk_s=lambda: 0.0)  # one batch a turn
+    a1, a2, b = job("a1", 2), job("a2", 2), job("b", 2)
+    with pool._changed:  # queue all three before the worker looks
+        pool.submit(a1, "a")
+        pool.submit(a2, "a")
+        pool.submit(b, "b")
+    assert wait_for(lambda: a1.done and a2.done and b.done)
+    first_b = order.index("b")
+    assert first_b <= 1  # b did not wait for a's jobs
+    assert order.index("a2") > max(i for i, name in enumerate(order) if name == "a1")  # a2 after a1
+    turns = order[:2 * min(order.count("a1"), order.count("b"))]
+    assert abs(turns.count("a1") - turns.count("b")) <= 1  # a and b alternate
+
+
+def test_a_job_nobody_looks_at_is_paused_and_let_go(digits, monkeypatch):
+    monkeypatch.setattr(live, "ABANDON_S", 0.2)
+    pool = WorkerPool(1, chunk_s=lambda: 0.01)
+    job = Job([quick(digits, epochs=500)], digits)
+    pool.submit(job, "a")
+    assert wait_for(lambda: not job.running, timeout=10)  # no panel refreshed job.seen
+    assert pool.waiting() == 0 and not job.done

@@ -16,6 +16,11 @@ from ui.fmt import model_summary
 from ui.state import keep_widgets, on_dataset_change, state
 
 log = logging.getLogger(__name__)
+if not logging.getLogger("ui").handlers:  # the app's own lines (a job's end, a page's bug) on stderr
+    _handler = logging.StreamHandler()
+    _handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.getLogger("ui").addHandler(_handler)
+    logging.getLogger("ui").setLevel(logging.INFO)
 CPUS = os.cpu_count() or 1
 # One thread per training and as many trainings as cores: several learners train at once, and
 # threads that outnumber the cores make every chunk many times slower (measured: 15-30x).

@@ -45,7 +45,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(port: int, env: dict | None = None) -> subprocess.Popen:
+def start_server(port: int, env: dict | None = None, stderr=subprocess.PIPE) -> subprocess.Popen:
     """`streamlit run app.py` on 127.0.0.1:port; returns once it answers its health check.
 
     MNIST comes from the offline folder when there is one; any other download goes to a proxy on
@@ -59,7 +59,7 @@ def start_server(port: int, env: dict | None = None) -> subprocess.Popen:
            "--server.address", "127.0.0.1", "--server.headless", "true",
            "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
     proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **env},
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.DEVNULL, stderr=stderr, text=True)
     deadline = time.time() + 60
     while time.time() < deadline:
         try:
@@ -67,7 +67,7 @@ def start_server(port: int, env: dict | None = None) -> subprocess.Popen:
             return proc
         except OSError:
             if proc.poll() is not None:
-                raise RuntimeError(f"streamlit exited: {proc.stderr.read()[-2000:]}") from None
+                raise RuntimeError(f"streamlit exited: {proc.stderr.read()[-2000:] if proc.stderr else ''}") from None
             time.sleep(0.3)
     proc.kill()
     raise RuntimeError("streamlit did not answer within 60 s")

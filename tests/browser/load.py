@@ -1,17 +1,28 @@
 """Bounded load test on loopback: N learners train on digits at once in one server.
 
-    python -m tests.browser.load --learners 10
+    python -m tests.browser.load --learners 30
 
-Prints each learner's time from « Démarrer » to the result, the slowest, the server's resident
-memory (idle, after one session, after all) and the cost of one more session.
+First one learner trains alone, to measure one training's server CPU time; then N learners press
+« Démarrer » together. Reports each learner's server-side completion (from the server's own log
+line at the job's end), the time until their page shows « Résultat », the CPU time of the server
+and, separately, of the browsers, and the server's memory. Fails (exit code 1) when a learner does
+not finish, shows an error, or when the slowest server-side completion exceeds twice the CPU-bound
+limit: N x one training's server CPU seconds / cores.
 """
 
 import argparse
+import os
+import re
 import subprocess
+import tempfile
 import threading
 import time
+from pathlib import Path
 
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, free_port, start_server, wait_ready
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, free_port, shot, start_server, wait_ready
+
+DONE = re.compile(r"job of (\S+) done ([0-9.]+) s after its start")
+TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def rss_mb(pid: int) -> float:
@@ -23,44 +34,104 @@ def rss_mb(pid: int) -> float:
     raise RuntimeError("no VmRSS")
 
 
-def run(learners: int, browser, timeout_s: float = 600) -> dict:
-    """Train on digits in `learners` contexts of `browser` at once; returns the measured figures."""
+def cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a process (its exited children included)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return sum(int(v) for v in fields[11:15]) / TICKS
+
+
+def chromium_cpu_s() -> float:
+    """CPU seconds of every Chromium process now running (the load test's browsers)."""
+    total = 0.0
+    for proc in Path("/proc").iterdir():
+        try:
+            if proc.name.isdigit() and "chrom" in (proc / "comm").read_text():
+                total += cpu_s(int(proc.name))
+        except OSError:
+            continue
+    return total
+
+
+def renice_load() -> None:
+    """Lowest CPU priority for Playwright's driver and every Chromium process: in a classroom each
+    learner's browser runs on their own machine, not on the server's cores. (Renderers started
+    later inherit it; main() also lowers this script's own priority once the server runs.)"""
+    for proc in Path("/proc").iterdir():
+        try:
+            if proc.name.isdigit() and (proc / "comm").read_text().strip().startswith(("chrom", "node")):
+                os.setpriority(os.PRIO_PROCESS, int(proc.name), 19)
+        except OSError:
+            continue
+
+
+def server_done_times(log: Path) -> list[float]:
+    """Seconds from start to end of each learner's job, as the server logged them."""
+    return [float(m.group(2)) for m in DONE.finditer(log.read_text(errors="replace"))
+            if m.group(1) != "shared"]
+
+
+def train_together(pages, timeout_s: float) -> tuple[dict, list]:
+    """Press « Démarrer » on every page, then wait for « Résultat » on each: (times by page, pages with an error)."""
+    starts, finished, errors = {}, {}, []
+    for i, page in enumerate(pages):
+        page.get_by_role("button", name="Démarrer l'entraînement").click()
+        starts[i] = time.perf_counter()
+    deadline = time.perf_counter() + timeout_s
+    while len(finished) < len(pages) and time.perf_counter() < deadline:
+        for i, page in enumerate(pages):
+            if i not in finished and page.get_by_role("heading", name="Résultat").count():
+                finished[i] = time.perf_counter() - starts[i]
+                if page.get_by_test_id("stException").count() or page.get_by_text("erreur inattendue").count():
+                    errors.append(i)
+        pages[0].wait_for_timeout(1000)
+    for i, page in enumerate(pages):
+        if i not in finished:  # what a learner left behind sees, for the report
+            shot(page, f"charge_en_retard_{i}")
+    return finished, errors
+
+
+def open_pages(browser, url: str, n: int) -> list:
+    pages = []
+    for _ in range(n):
+        page = browser.new_context(viewport={"width": 1200, "height": 900}).new_page()
+        page.goto(url)
+        wait_ready(page)
+        pages.append(page)
+    return pages
+
+
+def run(learners: int, browser, timeout_s: float = 600, lower_self: bool = False) -> dict:
+    """One learner alone, then `learners` at once, in contexts of `browser`; returns the measured figures."""
+    log = Path(tempfile.mkstemp(prefix="ae-load-", suffix=".log")[1])
     port = free_port()
-    server = start_server(port)
-    peak = [0.0]
-    done = threading.Event()
+    with open(log, "w") as err:
+        server = start_server(port, stderr=err)
+    peak, done = [0.0], threading.Event()
 
     def sample():
         while not done.is_set():
             peak[0] = max(peak[0], rss_mb(server.pid))
             time.sleep(0.2)
 
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
+    threading.Thread(target=sample, daemon=True).start()
+    url = f"http://127.0.0.1:{port}/entrainer"
+    if lower_self:
+        os.setpriority(os.PRIO_PROCESS, 0, 19)  # after the server started: it keeps its own priority
     try:
-        url = f"http://127.0.0.1:{port}/entrainer"
-        pages = []
-        for i in range(learners):
-            page = browser.new_context(viewport={"width": 1200, "height": 900}).new_page()
-            page.goto(url)
-            wait_ready(page)
-            pages.append(page)
-            if i == 0:
-                one_session = rss_mb(server.pid)
-        all_sessions = rss_mb(server.pid)
-        starts = {}
-        for i, page in enumerate(pages):
-            page.get_by_role("button", name="Démarrer l'entraînement").click()
-            starts[i] = time.perf_counter()
-        finished, errors = {}, []
-        deadline = time.perf_counter() + timeout_s
-        while len(finished) < learners and time.perf_counter() < deadline:
-            for i, page in enumerate(pages):
-                if i not in finished and page.get_by_role("heading", name="Résultat").count():
-                    finished[i] = time.perf_counter() - starts[i]
-                    if page.get_by_test_id("stException").count() or page.get_by_text("erreur inattendue").count():
-                        errors.append(i)
-            pages[0].wait_for_timeout(250)
+        renice_load()
+        alone = open_pages(browser, url, 1)
+        one_session = rss_mb(server.pid)
+        pages = open_pages(browser, url, learners)
+        all_sessions = rss_mb(server.pid)  # before any training: what a session costs by itself
+        renice_load()
+        cpu0 = cpu_s(server.pid)
+        solo, solo_errors = train_together(alone, timeout_s)
+        one_cpu = cpu_s(server.pid) - cpu0
+        alone[0].context.close()
+        server0, browsers0, wall0 = cpu_s(server.pid), chromium_cpu_s(), time.perf_counter()
+        finished, errors = train_together(pages, timeout_s)
+        wall = time.perf_counter() - wall0
+        server_cpu, browsers_cpu = cpu_s(server.pid) - server0, chromium_cpu_s() - browsers0
         for page in pages:
             page.context.close()
     finally:
@@ -70,28 +141,55 @@ def run(learners: int, browser, timeout_s: float = 600) -> dict:
             server.wait(10)
         except subprocess.TimeoutExpired:
             server.kill()
-    return {"learners": learners, "finished": len(finished), "errors": errors,
-            "times": sorted(finished.values()), "one_session_mb": one_session,
+    server_times = server_done_times(log)[1:]  # the first line is the learner alone
+    cores = os.cpu_count() or 1
+    return {"learners": learners, "finished": len(finished), "errors": errors + solo_errors,
+            "page_times": sorted(finished.values()), "server_times": sorted(server_times),
+            "one_cpu_s": one_cpu, "cpu_bound_s": learners * one_cpu / cores, "cores": cores,
+            "server_cpu_s": server_cpu, "browsers_cpu_s": browsers_cpu, "wall_s": wall,
+            "solo_page_s": solo.get(0, float("nan")), "one_session_mb": one_session,
             "all_sessions_mb": all_sessions, "peak_mb": peak[0],
-            "per_session_mb": (all_sessions - one_session) / max(1, learners - 1)}
+            "per_session_mb": (all_sessions - one_session) / max(1, learners), "log": str(log)}
+
+
+def verdict(r: dict) -> list[str]:
+    """What went wrong, empty when the run passes its bar."""
+    problems = []
+    if r["finished"] < r["learners"] or len(r["server_times"]) < r["learners"]:
+        problems.append(f"{r['learners'] - r['finished']} learner(s) left behind")
+    if r["errors"]:
+        problems.append(f"an error shown to {len(r['errors'])} learner(s)")
+    if r["server_times"] and max(r["server_times"]) > 2 * r["cpu_bound_s"]:
+        problems.append(f"slowest server-side completion {max(r['server_times']):.1f} s > 2 x {r['cpu_bound_s']:.1f} s")
+    return problems
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--learners", type=int, default=10)
+    parser.add_argument("--learners", type=int, default=30)
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        r = run(args.learners, browser)
+        r = run(args.learners, browser, lower_self=True)
         browser.close()
-    print(f"learners: {r['learners']}, finished: {r['finished']}, with an error shown: {len(r['errors'])}")
-    print("completion times (s): " + ", ".join(f"{t:.1f}" for t in r["times"]))
-    print(f"slowest completion: {max(r['times'], default=float('nan')):.1f} s")
+    times = r["server_times"]
+    print(f"learners: {r['learners']}, pages showing « Résultat »: {r['finished']}, with an error: {len(r['errors'])}")
+    print(f"one training alone: {r['one_cpu_s']:.2f} s of server CPU, « Résultat » after {r['solo_page_s']:.1f} s")
+    print(f"CPU-bound limit: {r['learners']} x {r['one_cpu_s']:.2f} s / {r['cores']} cores = {r['cpu_bound_s']:.1f} s")
+    if times:
+        print(f"server-side completion (s): fastest {times[0]:.1f}, median {times[len(times) // 2]:.1f}, "
+              f"slowest {times[-1]:.1f} = {times[-1] / r['cpu_bound_s']:.2f} x the limit")
+    print("« Résultat » on the page (s): " + ", ".join(f"{t:.1f}" for t in r["page_times"]))
+    print(f"CPU during the {r['wall_s']:.0f} s of the run: server {r['server_cpu_s']:.1f} s, "
+          f"browsers {r['browsers_cpu_s']:.1f} s")
     print(f"server RSS: {r['one_session_mb']:.0f} MB with one session, {r['all_sessions_mb']:.0f} MB with "
-          f"{r['learners']}, peak {r['peak_mb']:.0f} MB while training; one more session: "
+          f"{r['learners'] + 1} (before training), peak {r['peak_mb']:.0f} MB while training; one more session: "
           f"{r['per_session_mb']:.1f} MB")
+    problems = verdict(r)
+    print("PASS" if not problems else "FAIL: " + "; ".join(problems))
+    raise SystemExit(1 if problems else 0)
 
 
 if __name__ == "__main__":
