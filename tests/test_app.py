@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1 import app_test as app_test_module
 from torchvision import datasets
 
+import ui.jobs as jobs
 import ui.live as live
 from ae_core import ModelConfig, build_model, save_checkpoint
 from tests.app_driver import start_and_train, train_to_end
@@ -111,7 +112,7 @@ def test_pause_resume_and_reset():
 
 
 def test_divergence_is_explained_in_french(monkeypatch):
-    idle = live.WorkerPool(0)  # no worker: the test trains the job itself, after forcing the blow-up
+    idle = jobs.WorkerPool(0)  # no worker: the test trains the job itself, after forcing the blow-up
     monkeypatch.setattr(live, "pool", lambda: idle)
     at = app("pages/entrainer.py")
     at.radio(key="train_loss").set_value("mse")

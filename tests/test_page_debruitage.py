@@ -4,7 +4,6 @@ updates images and PSNR without retraining."""
 import pytest
 from streamlit.testing.v1 import AppTest
 
-import ui.live as live
 from ae_core import ModelConfig, build_model
 from tests.app_driver import click, memo, train_to_end
 from ui.state import CurrentModel
@@ -15,7 +14,6 @@ PREFIX = "debruitage"
 
 @pytest.fixture
 def at(monkeypatch):
-    monkeypatch.setattr(live, "CHUNK_S", 5.0)  # fewer reruns: AppTest has no run_every
     at = AppTest.from_file("../app.py", default_timeout=120)
     at.switch_page(PAGE)
     at.run()

@@ -20,7 +20,6 @@ PAGE = "pages/espace_latent.py"
 def at(monkeypatch):
     st.cache_data.clear()
     live._shared.clear()  # the error curve is trained once per process: start each test without it
-    monkeypatch.setattr(live, "CHUNK_S", 5.0)  # fewer reruns: AppTest has no run_every
     real = recipes.curve_spec
 
     def short(data, k, seed=0):

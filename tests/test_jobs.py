@@ -1,13 +1,13 @@
-"""ui.live's jobs: trainers run one after another, errors in French, one chunk at a time when shared."""
+"""ui.jobs: trainers run one after another, errors in French, one chunk at a time when shared."""
 
 import threading
 import time
 
 import pytest
 
-import ui.live as live
+import ui.jobs as jobs
 from ae_core import RunSpec, TrainConfig, build_trainer, default_spec
-from ui.live import UNEXPECTED, Job, WorkerPool
+from ui.jobs import UNEXPECTED, Job, WorkerPool
 
 
 def quick(digits, **train):
@@ -113,7 +113,7 @@ def test_learners_take_turns_and_one_learners_jobs_queue_behind_each_other(digit
 
 
 def test_a_job_nobody_looks_at_is_paused_and_let_go(digits, monkeypatch):
-    monkeypatch.setattr(live, "ABANDON_S", 0.2)
+    monkeypatch.setattr(jobs, "ABANDON_S", 0.2)
     pool = WorkerPool(1, chunk_s=lambda: 0.01)
     job = Job([quick(digits, epochs=500)], digits)
     pool.submit(job, "a")

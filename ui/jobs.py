@@ -1,0 +1,175 @@
+"""Training jobs and the server-side workers that advance them, fairly, whatever the browsers do.
+
+A job trains one or more run specs in turn. One worker thread by default gives each learner in line
+a short chunk in turn; one learner's jobs queue behind each other. A job nobody has looked at for
+ABANDON_S seconds (a closed tab) is paused and let go. Nothing here draws anything: ui.live does.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import os
+import threading
+import time
+from collections import OrderedDict, deque
+from collections.abc import Callable, Sequence
+
+import streamlit as st
+import torch
+from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+from ae_core import Dataset, LearnerError, RunSpec, Trainer, build_trainer
+
+CHUNK_S = float(os.environ.get("AE_CHUNK_SECONDS", "0.25"))  # training time a worker gives a job in one turn
+# One worker by default: the app's models are small, so a training step is mostly Python holding the
+# GIL, and two training threads slow each other down (measured: 3 learners took 11.6 s with two
+# workers, 6.3 s with one).
+WORKERS = int(os.environ.get("AE_MAX_TRAININGS", "1"))
+WORKER_THREADS = int(os.environ.get("AE_WORKER_THREADS", "1"))  # small ops gain nothing from more
+ABANDON_S = float(os.environ.get("AE_ABANDON_SECONDS", "300"))  # hidden tabs still redraw once a minute
+UNEXPECTED = ("L'entraînement s'est arrêté sur une erreur inattendue. Réinitialisez puis relancez ; "
+              "si cela se reproduit, prévenez votre enseignant.")
+log = logging.getLogger(__name__)
+
+
+class Job:
+    """Trainers for `specs`, built and run one after another on `data`, one chunk at a time.
+
+    The first trainer is built at once, so a spec that cannot be trained fails at start. `lock` is
+    held while a chunk runs: whoever reads the model meanwhile (a live view) takes it too.
+    """
+
+    def __init__(self, specs: Sequence[RunSpec], data: Dataset):
+        self.specs, self.data = tuple(specs), data
+        self.trainers = [build_trainer(self.specs[0], data)]
+        self.running = True  # the learner wants it to train; False once paused, or once its end was shown
+        self.error: str | None = None
+        self.started = self.seen = time.monotonic()
+        self.finished: float | None = None  # monotonic time of the end, as the server saw it
+        self.owner = ""  # the session that submitted it
+        self.figure = None  # (what it shows, the loss figure): redrawn only when an epoch ends
+        self.lock = threading.Lock()
+
+    @property
+    def trainer(self) -> Trainer:
+        """The trainer now running (the last one once all are done)."""
+        return self.trainers[-1]
+
+    @property
+    def done(self) -> bool:
+        return self.error is not None or (len(self.trainers) == len(self.specs) and self.trainer.done)
+
+    @property
+    def trained(self) -> bool:
+        """Every trainer finished without error."""
+        return self.done and self.error is None
+
+    @property
+    def progress(self) -> float:
+        return (len(self.trainers) - 1 + self.trainer.progress) / len(self.specs)
+
+    def advance(self, budget_s: float) -> None:
+        """Train for about `budget_s` seconds, unless the job is done or someone else holds it."""
+        if self.done or not self.lock.acquire(blocking=False):
+            return
+        try:
+            if self.trainer.done:
+                self.trainers.append(build_trainer(self.specs[len(self.trainers)], self.data))
+            self.trainer.step(budget_s)
+        except LearnerError as exc:  # a diverged training, a spec that cannot be trained
+            self.error = str(exc)
+        except Exception:  # noqa: BLE001 - the learner gets a French message, the log gets the trace
+            log.exception("training chunk failed")
+            self.error = UNEXPECTED
+        finally:
+            if self.done and self.finished is None:
+                self.finished = time.monotonic()
+                log.info("job of %s done %.2f s after its start", self.owner, self.finished - self.started)
+            self.lock.release()
+
+    def pause(self) -> None:
+        """Stop training; returns once no chunk is running."""
+        self.running = False
+        with self.lock:
+            pass
+
+
+class WorkerPool:
+    """Threads that advance jobs in turns: the learners in line each get a chunk, their jobs in order."""
+
+    def __init__(self, workers: int, chunk_s: Callable[[], float] = lambda: CHUNK_S):
+        self._line: OrderedDict[str, deque[Job]] = OrderedDict()  # owner -> their waiting jobs
+        self._busy: set[int] = set()  # ids of the jobs a worker holds right now
+        self._changed = threading.Condition()
+        self._chunk_s = chunk_s
+        self._stopping = False
+        self._threads = [threading.Thread(target=self._work, name=f"ae-worker-{i}", daemon=True)
+                         for i in range(workers)]
+        for thread in self._threads:
+            thread.start()
+        atexit.register(self.stop)  # a thread killed inside torch at exit aborts the whole process
+
+    def stop(self) -> None:
+        """Let the workers finish their chunk and end."""
+        with self._changed:
+            self._stopping = True
+            self._changed.notify_all()
+        for thread in self._threads:
+            thread.join(timeout=10)
+
+    def submit(self, job: Job, owner: str) -> None:
+        """Queue a running job behind the owner's other jobs (once)."""
+        with self._changed:  # under the lock: a worker taking a paused job out of line must not undo this
+            job.running, job.seen, job.owner = True, time.monotonic(), owner
+            jobs = self._line.setdefault(owner, deque())
+            if job not in jobs:
+                jobs.append(job)
+            self._changed.notify_all()
+
+    def waiting(self) -> int:
+        """Jobs in line or being trained."""
+        with self._changed:
+            return sum(len(jobs) for jobs in self._line.values())
+
+    def _take(self) -> Job | None:
+        """The first runnable job of the next owner in line, who then goes to the back of it (None: stop)."""
+        with self._changed:
+            while not self._stopping:
+                now = time.monotonic()
+                for owner in list(self._line):
+                    jobs = self._line[owner]
+                    while jobs and (jobs[0].done or not jobs[0].running or now - jobs[0].seen > ABANDON_S):
+                        left = jobs.popleft()  # finished, paused, or left alone: out of line
+                        if left.running and not left.done:
+                            left.running = False  # left alone: its page shows « Reprendre » if it comes back
+                    if not jobs:
+                        del self._line[owner]
+                    elif id(jobs[0]) not in self._busy:
+                        self._line.move_to_end(owner)
+                        self._busy.add(id(jobs[0]))
+                        return jobs[0]
+                self._changed.wait(timeout=1.0)
+            return None
+
+    def _work(self) -> None:
+        torch.set_num_threads(WORKER_THREADS)  # per thread: the sessions' own threads keep THREADS
+        while (job := self._take()) is not None:
+            try:
+                job.advance(self._chunk_s())
+            finally:
+                with self._changed:
+                    self._busy.discard(id(job))
+                    self._changed.notify_all()
+
+
+@st.cache_resource
+def pool() -> WorkerPool:
+    """The process-wide pool of AE_MAX_TRAININGS workers (one by default)."""
+    return WorkerPool(WORKERS)
+
+
+def owner() -> str:
+    """The session asking (its jobs queue behind each other)."""
+    ctx = get_script_run_ctx()
+    return ctx.session_id if ctx is not None else "local"
