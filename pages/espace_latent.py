@@ -82,9 +82,7 @@ def maps_section(data, model, key, train_idx, val_idx):
     c[3].metric("Fiabilité du voisinage, ACP", fr(maps.pca_trust, ".3f"))
     st.caption("MSE sur toutes les images de validation ; fiabilité du voisinage (10 voisins) des deux cartes "
                "par rapport aux pixels, sur l'échantillon affiché.")
-    clicked = st.button("Calculer les sondes linéaires", key="latent_probe_go")
-    print("DBG clicked", clicked, flush=True)
-    if clicked or state.get("latent_probes_for") == key:
+    if st.button("Calculer les sondes linéaires", key="latent_probe_go") or state.get("latent_probes_for") == key:
         state.latent_probes_for = key
         with st.spinner("Régressions logistiques sur les codes et les pixels…"):
             acc = memo("latent_probes", key, lambda: probe_scores(model, maps.pca, data, train_idx, val_idx))
