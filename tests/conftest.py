@@ -20,6 +20,13 @@ def random_images(n: int = 4, size: int = 8, seed: int = 0) -> torch.Tensor:
     return torch.rand(n, 1, size, size, generator=torch.Generator().manual_seed(seed))
 
 
+def assert_french_error(exc_info, *words):
+    """The message names the problem with the expected French words."""
+    msg = str(exc_info.value)
+    for w in words:
+        assert w in msg.lower(), msg
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _threads():
     torch.set_num_threads(1)  # as the app does; the browser tests' server shares the cores

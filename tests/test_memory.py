@@ -21,7 +21,8 @@ BUDGET_MB = 200
 HANDLE = """
 import sys
 from ae_core import CheckpointError, load_checkpoint
-from ae_core.readers import ReaderError, read_image
+from ae_core.image_reader import read_image
+from ae_core.readers import ReaderError
 kind, path = sys.argv[1], sys.argv[2]
 data = open(path, "rb").read()
 try:

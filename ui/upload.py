@@ -8,7 +8,8 @@ import torch
 
 from ae_core import DATASETS, CheckpointError, save_checkpoint
 from ae_core.anomaly import scores
-from ae_core.readers import ReaderError, breast_cancer_csv, parse_csv, prepare_table, read_image
+from ae_core.image_reader import read_image
+from ae_core.readers import ReaderError, breast_cancer_csv, parse_csv, prepare_table
 from ui.fmt import fr
 from ui.scores import gallery
 from ui.state import CurrentModel, adopt_checkpoint, persist, state
