@@ -21,6 +21,8 @@ from .metrics import as_float, reconstruct, reconstruction_errors
 class OneClassSplit:
     """Row indices into a dataset: training (normal + a share of anomalies), validation, test.
 
+    `reference_idx` are the validation rows of the normal classes (by label): never trained on, they
+    set thresholds, since training rows score lower than new images of the same classes.
     `train_is_anomaly` (len(train_idx),) and `test_is_anomaly` (len(test_idx),) are bool tensors.
     """
 
@@ -29,6 +31,7 @@ class OneClassSplit:
     test_idx: torch.Tensor
     train_is_anomaly: torch.Tensor
     test_is_anomaly: torch.Tensor
+    reference_idx: torch.Tensor
 
 
 def one_class_split(data: Dataset, normal_classes: tuple[int, ...], contamination: float = 0.0,
@@ -44,9 +47,9 @@ def one_class_split(data: Dataset, normal_classes: tuple[int, ...], contaminatio
     if not normal or min(normal) < 0 or max(normal) >= len(data.class_names):
         raise SpecError(f"Choisissez au moins une classe normale parmi les {len(data.class_names)} du jeu.")
     if len(normal) == len(data.class_names):
-        raise SpecError("Laissez au moins une classe hors des classes normales : ce seront les anomalies.")
+        raise SpecError("Laissez au moins une classe hors des classes normales : ce seront les anomalies.")
     if not 0.0 <= contamination < 0.5:
-        raise SpecError(f"La part d'anomalies à l'entraînement doit être entre 0 et 50 % (reçu : {contamination}).")
+        raise SpecError(f"La part d'anomalies à l'entraînement doit être entre 0 et 50 % (reçu : {contamination}).")
     g = torch.Generator().manual_seed(seed)
     pool, test_idx = train_val_split(data, val_fraction=test_fraction, seed=seed)
     is_normal = torch.isin(data.labels, torch.tensor(normal))
@@ -57,7 +60,8 @@ def one_class_split(data: Dataset, normal_classes: tuple[int, ...], contaminatio
     rows = rows[torch.randperm(len(rows), generator=g)]
     n_val = max(1, round(len(rows) * val_fraction))
     train_idx, val_idx = rows[n_val:].sort().values, rows[:n_val].sort().values
-    return OneClassSplit(train_idx, val_idx, test_idx, ~is_normal[train_idx], ~is_normal[test_idx])
+    return OneClassSplit(train_idx, val_idx, test_idx, ~is_normal[train_idx], ~is_normal[test_idx],
+                         val_idx[is_normal[val_idx]])
 
 
 def scores(model: nn.Module, images: torch.Tensor) -> torch.Tensor:

@@ -11,7 +11,11 @@ from .metrics import as_float, per_sample_mse
 
 
 class PCABaseline:
-    """PCA with k components fitted on flattened training images: the linear autoencoder."""
+    """PCA with k components fitted on flattened training images: the linear autoencoder.
+
+    Standard PCA everywhere in the app: reconstructions are not clipped to [0, 1], as in the
+    published comparisons (Hinton & Salakhutdinov, 2006).
+    """
 
     def __init__(self, train_images: torch.Tensor, k: int, seed: int = 0):
         from sklearn.decomposition import PCA
@@ -26,11 +30,9 @@ class PCABaseline:
         """Codes (N, k)."""
         return self.pca.transform(as_float(images).flatten(1).numpy())
 
-    def decode(self, codes: np.ndarray, clip: bool = True) -> torch.Tensor:
-        """Images (N, C, H, W) from codes (N, k), clipped to [0, 1] like a Sigmoid output."""
-        x = self.pca.inverse_transform(codes)
-        x = np.clip(x, 0.0, 1.0) if clip else x
-        return torch.from_numpy(x).float().view(-1, *self.shape)
+    def decode(self, codes: np.ndarray) -> torch.Tensor:
+        """Images (N, C, H, W) from codes (N, k); pixels may leave [0, 1] slightly."""
+        return torch.from_numpy(self.pca.inverse_transform(codes)).float().view(-1, *self.shape)
 
     def reconstruct(self, images: torch.Tensor) -> torch.Tensor:
         return self.decode(self.encode(images))
@@ -52,11 +54,8 @@ def linear_probe(train_x: np.ndarray, train_y: np.ndarray, test_x: np.ndarray, t
 
 
 def pca_error_curve(train_images: torch.Tensor, test_images: torch.Tensor, ks: Sequence[int],
-                    clip: bool = True, seed: int = 0) -> np.ndarray:
-    """Mean squared error per pixel (len(ks),) of PCA with k components for each k, one fit for all.
-
-    With clip=True reconstructions are clipped to [0, 1], as PCABaseline does.
-    """
+                    seed: int = 0) -> np.ndarray:
+    """Mean squared error per pixel (len(ks),) of PCA with k components for each k, one fit for all."""
     from sklearn.decomposition import PCA
 
     X = as_float(train_images).flatten(1).numpy()
@@ -70,8 +69,6 @@ def pca_error_curve(train_images: torch.Tensor, test_images: torch.Tensor, ks: S
     errors = []
     for k in ks:
         t_hat = pca.mean_ + z[:, :k] @ V[:k]
-        if clip:
-            t_hat = np.clip(t_hat, 0.0, 1.0)
         errors.append(float(np.mean((t_hat - T) ** 2)))
     return np.array(errors)
 

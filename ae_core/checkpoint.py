@@ -43,21 +43,21 @@ def save_checkpoint(model: nn.Module, config: ModelConfig, meta: dict[str, Any] 
 
 UNREADABLE = ("Ce fichier n'est pas un modèle enregistré par l'atelier (fichier illisible, tronqué ou d'un "
               "autre format).")
-DAMAGED = "Le fichier est abîmé : sa configuration et ses poids ne correspondent pas."
+DAMAGED = "Le fichier est abîmé : sa configuration et ses poids ne correspondent pas."
 
 
 def _check_archive(data: bytes) -> None:
     """Refuse a file too large, or whose members would unpack beyond MAX_UNPACKED_BYTES, before torch reads it."""
     if len(data) > MAX_FILE_BYTES:
         size = f"{len(data) / 1e6:.1f}".replace(".", ",")
-        raise CheckpointError(f"Fichier trop gros ({size} Mo) : un modèle de l'atelier pèse 5 Mo au plus.")
+        raise CheckpointError(f"Fichier trop gros ({size} Mo) : un modèle de l'atelier pèse 5 Mo au plus.")
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             unpacked = sum(info.file_size for info in archive.infolist())
     except (zipfile.BadZipFile, ValueError, OSError) as exc:
         raise CheckpointError(UNREADABLE) from exc
     if unpacked > MAX_UNPACKED_BYTES:
-        raise CheckpointError("Ce fichier se décompresse en plus de 8 Mo : ce n'est pas un modèle de l'atelier.")
+        raise CheckpointError("Ce fichier se décompresse en plus de 8 Mo : ce n'est pas un modèle de l'atelier.")
 
 
 def _check_config(blob: dict) -> tuple[ModelConfig, dict[str, Any]]:
@@ -72,13 +72,13 @@ def _check_config(blob: dict) -> tuple[ModelConfig, dict[str, Any]]:
     try:
         config = ModelConfig(**raw)
     except LearnerError as exc:  # SpecError: a French sentence about the size or shape
-        raise CheckpointError(f"Ce modèle ne peut pas être chargé : {exc}") from exc
+        raise CheckpointError(f"Ce modèle ne peut pas être chargé : {exc}") from exc
     except (TypeError, ValueError) as exc:  # unknown fields, values of the wrong type
         raise CheckpointError(DAMAGED) from exc
     dataset = meta.get("dataset")
     if dataset in SHAPES and config.image_shape != SHAPES[dataset]:
         raise CheckpointError(f"Ce modèle dit avoir été entraîné sur {DATASETS[dataset]}, mais il attend des "
-                              f"images {'×'.join(map(str, config.image_shape[1:]))} : le fichier est incohérent.")
+                              f"images {'×'.join(map(str, config.image_shape[1:]))} : le fichier est incohérent.")
     return config, meta
 
 
@@ -90,8 +90,8 @@ def load_checkpoint(data: bytes) -> tuple[nn.Module, ModelConfig, dict[str, Any]
     except Exception as exc:  # noqa: BLE001 - truncated, corrupt and foreign files all land here
         raise CheckpointError(UNREADABLE) from exc
     if not isinstance(blob, dict) or blob.get("format") != FORMAT:
-        raise CheckpointError("Ce fichier PyTorch ne vient pas de l'atelier : "
-                              "téléchargez un modèle depuis la page « Entraîner ».")
+        raise CheckpointError("Ce fichier PyTorch ne vient pas de l'atelier : "
+                              "téléchargez un modèle depuis la page « Entraîner ».")
     if blob.get("version") != VERSION:
         raise CheckpointError(f"Version de fichier non prise en charge : {blob.get('version')!r}.")
     config, meta = _check_config(blob)
@@ -100,7 +100,7 @@ def load_checkpoint(data: bytes) -> tuple[nn.Module, ModelConfig, dict[str, Any]
         raise CheckpointError(DAMAGED)
     if not all(v.is_floating_point() and torch.isfinite(v).all() and v.abs().max() <= MAX_WEIGHT
                for v in state.values() if v.numel()):
-        raise CheckpointError("Les poids de ce modèle sont infinis, indéfinis (NaN) ou démesurés : il ne "
+        raise CheckpointError("Les poids de ce modèle sont infinis, indéfinis (NaN) ou démesurés : il ne "
                               "produirait que du bruit. Réentraînez-le puis téléchargez-le à nouveau.")
     model = build_model(config)
     try:

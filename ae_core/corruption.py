@@ -147,11 +147,11 @@ class Corruption:
 
     def __post_init__(self):
         if self.kind not in KINDS:
-            raise SpecError(f"Dégradation inconnue « {self.kind} » : choisissez parmi {', '.join(KINDS)}.")
+            raise SpecError(f"Dégradation inconnue « {self.kind} » : choisissez parmi {', '.join(KINDS)}.")
         if not (math.isfinite(self.level) and 0.0 <= self.level <= 1.0):
-            raise SpecError(f"Le niveau de bruit doit être entre 0 et 1 (reçu : {self.level}).")
+            raise SpecError(f"Le niveau de bruit doit être entre 0 et 1 (reçu : {self.level}).")
         if self.factor not in (2, 4):
-            raise SpecError(f"Le facteur de réduction doit valoir 2 ou 4 (reçu : {self.factor}).")
+            raise SpecError(f"Le facteur de réduction doit valoir 2 ou 4 (reçu : {self.factor}).")
 
     def __call__(self, x: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
         """The damaged batch (N, C, H, W); x is not mutated."""

@@ -130,9 +130,9 @@ def _torchvision_split(cls, title: str, root: Path, train: bool):
         return cls(root=str(root), train=train, download=True)
     except Exception as exc:  # noqa: BLE001 - any network or file error means the same to a learner
         raise DatasetUnavailable(
-            f"Impossible de télécharger le jeu {title} (pas d'accès réseau ?). "
-            f"Utilisez le jeu « Chiffres » intégré, ou placez les fichiers du jeu dans "
-            f"« {root} » (variable d'environnement AE_DATA_DIR) puis réessayez.") from exc
+            f"Impossible de télécharger le jeu {title} (pas d'accès réseau ?). "
+            f"Utilisez le jeu « Chiffres » intégré, ou placez les fichiers du jeu dans "
+            f"« {root} » (variable d'environnement AE_DATA_DIR) puis réessayez.") from exc
 
 
 MANIFOLDS = {"s_curve": "Courbe en S", "swiss_roll": "Rouleau suisse"}

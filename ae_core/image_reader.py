@@ -31,7 +31,7 @@ def read_image(data: bytes, image_shape: tuple[int, int, int], max_bytes: int = 
     if image_shape[0] != 1:
         raise ValueError(f"only grey datasets are supported, got image_shape {image_shape}")
     if len(data) > max_bytes:
-        raise ReaderError(f"Image trop lourde ({len(data) / 1e6:.1f} Mo) : la limite est de "
+        raise ReaderError(f"Image trop lourde ({len(data) / 1e6:.1f} Mo) : la limite est de "
                           f"{max_bytes / 1e6:.0f} Mo.".replace(".", ",", 1))
     limit = (f"la limite est de {MAX_IMAGE_PIXELS / 1e6:.0f} millions de pixels, un côté valant au plus "
              f"{MAX_ASPECT} fois l'autre.")
@@ -42,16 +42,16 @@ def read_image(data: bytes, image_shape: tuple[int, int, int], max_bytes: int = 
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError) as exc:
         raise ReaderError("Ce fichier n'est pas une image PNG ou JPEG lisible.") from exc
     if img.format not in ("PNG", "JPEG"):
-        raise ReaderError(f"Format {img.format} non pris en charge : envoyez une image PNG ou JPEG.")
+        raise ReaderError(f"Format {img.format} non pris en charge : envoyez une image PNG ou JPEG.")
     w, h = img.size
     if w * h > MAX_IMAGE_PIXELS or max(w, h) > MAX_ASPECT * min(w, h):
-        raise ReaderError(f"Image trop grande ou trop allongée ({w} × {h} pixels) : {limit}")
+        raise ReaderError(f"Image trop grande ou trop allongée ({w} × {h} pixels) : {limit}")
     if getattr(img, "is_animated", False):
-        raise ReaderError("Image animée refusée : envoyez une image fixe.")
+        raise ReaderError("Image animée refusée : envoyez une image fixe.")
     if img.mode.startswith("I") or img.mode == "F" or (data[12:16] == b"IHDR" and data[24] == 16):
-        raise ReaderError("Image en 16 bits par canal refusée : enregistrez-la en 8 bits.")
+        raise ReaderError("Image en 16 bits par canal refusée : enregistrez-la en 8 bits.")
     if img.mode == "CMYK":
-        raise ReaderError("Image CMJN (pour l'impression) refusée : convertissez-la en RVB ou en gris.")
+        raise ReaderError("Image CMJN (pour l'impression) refusée : convertissez-la en RVB ou en gris.")
     try:
         if img.format == "JPEG":
             img.draft(img.mode, (WORK_SIDE, WORK_SIDE))  # decode at 1/2, 1/4 or 1/8 of the size
@@ -66,7 +66,7 @@ def read_image(data: bytes, image_shape: tuple[int, int, int], max_bytes: int = 
             img = Image.alpha_composite(Image.new("RGBA", img.size, "white"), img.convert("RGBA"))
         grey = np.asarray(img.convert("L"), dtype=np.uint8)  # (h, w), at most WORK_SIDE a side
     except (OSError, ValueError, SyntaxError, EOFError, Image.DecompressionBombError) as exc:
-        raise ReaderError("Image tronquée ou abîmée : impossible de la décoder.") from exc
+        raise ReaderError("Image tronquée ou abîmée : impossible de la décoder.") from exc
     border = np.r_[grey[0], grey[-1], grey[:, 0], grey[:, -1]]
     if np.median(border) > 127:
         grey = 255 - grey

@@ -39,29 +39,29 @@ class ModelConfig:
         object.__setattr__(self, "image_shape", tuple(int(s) for s in self.image_shape))
         object.__setattr__(self, "hidden", tuple(int(h) for h in self.hidden))
         if self.arch not in ARCHS:
-            raise SpecError(f"Architecture inconnue « {self.arch} » : choisissez « mlp » ou « conv ».")
+            raise SpecError(f"Architecture inconnue « {self.arch} » : choisissez « mlp » ou « conv ».")
         if self.bottleneck not in BOTTLENECKS:
-            raise SpecError(f"Activation du goulot inconnue « {self.bottleneck} » : « linear » ou « relu ».")
+            raise SpecError(f"Activation du goulot inconnue « {self.bottleneck} » : « linear » ou « relu ».")
         if self.output not in OUTPUTS:
-            raise SpecError(f"Sortie inconnue « {self.output} » : « sigmoid » ou « linear ».")
+            raise SpecError(f"Sortie inconnue « {self.output} » : « sigmoid » ou « linear ».")
         if len(self.image_shape) != 3 or min(self.image_shape) < 1:
             raise SpecError(f"La forme des images doit être (canaux, hauteur, largeur), reçu {self.image_shape}.")
         if self.latent_dim is None and self.arch != "conv":
             raise SpecError("Seul le modèle convolutif peut se passer de taille de code (sans goulot).")
         if self.latent_dim is not None and self.latent_dim < 1:
-            raise SpecError(f"La taille du code doit valoir au moins 1 (reçu : {self.latent_dim}).")
+            raise SpecError(f"La taille du code doit valoir au moins 1 (reçu : {self.latent_dim}).")
         if self.arch == "mlp" and (not self.hidden or min(self.hidden) < 1):
-            raise SpecError(f"Il faut au moins une couche cachée de largeur positive (reçu : {self.hidden}).")
+            raise SpecError(f"Il faut au moins une couche cachée de largeur positive (reçu : {self.hidden}).")
         if self.arch == "conv" and any(s % 4 for s in self.image_shape[1:]):
-            raise SpecError("Le modèle convolutif divise deux fois la taille par 2 : hauteur et largeur "
-                            f"doivent être multiples de 4 (reçu : {self.image_shape[1:]}).")
+            raise SpecError("Le modèle convolutif divise deux fois la taille par 2 : hauteur et largeur "
+                            f"doivent être multiples de 4 (reçu : {self.image_shape[1:]}).")
         if self.input_dim > MAX_INPUT:
-            raise SpecError(f"Des exemples de {self.input_dim} nombres, c'est trop : l'atelier en accepte "
+            raise SpecError(f"Des exemples de {self.input_dim} nombres, c'est trop : l'atelier en accepte "
                             f"{MAX_INPUT} au plus.")
         if self.parameter_count > MAX_PARAMETERS:
             n, limit = (f"{v:,}".replace(",", "\u202f") for v in (self.parameter_count, MAX_PARAMETERS))
             raise SpecError(f"Ce modèle aurait {n} poids, au-delà de la limite de {limit} (un fichier de "
-                            "5 Mo) : réduisez les largeurs des couches ou la taille du code.")
+                            "5 Mo) : réduisez les largeurs des couches ou la taille du code.")
 
     @classmethod
     def course(cls, image_shape=(1, 28, 28)) -> ModelConfig:

@@ -70,7 +70,7 @@ def decode_text(data: bytes) -> tuple[str, str]:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         candidates = ("utf-16",)
     elif b"\x00" in data:
-        raise ReaderError("Ce fichier contient des octets nuls : ce n'est pas un fichier texte CSV.")
+        raise ReaderError("Ce fichier contient des octets nuls : ce n'est pas un fichier texte CSV.")
     else:
         candidates = ("utf-8-sig", "cp1252")
     for encoding in candidates:
@@ -80,9 +80,9 @@ def decode_text(data: bytes) -> tuple[str, str]:
             continue
         controls = sum(unicodedata.category(c) == "Cc" and c not in "\t\r\n" for c in text)
         if controls > max(2, len(text) // 100) or "\x00" in text:
-            raise ReaderError("Ce fichier ne ressemble pas à du texte : est-ce bien un fichier CSV ?")
+            raise ReaderError("Ce fichier ne ressemble pas à du texte : est-ce bien un fichier CSV ?")
         return text, {"utf-8-sig": "UTF-8", "cp1252": "Windows-1252", "utf-16": "UTF-16"}[encoding]
-    raise ReaderError("Encodage non reconnu : enregistrez le fichier en UTF-8 (« CSV UTF-8 » dans un tableur).")
+    raise ReaderError("Encodage non reconnu : enregistrez le fichier en UTF-8 (« CSV UTF-8 » dans un tableur).")
 
 
 def sniff_separator(lines: list[str]) -> str:
@@ -101,7 +101,7 @@ def sniff_separator(lines: list[str]) -> str:
 def parse_csv(data: bytes, max_bytes: int = MAX_CSV_BYTES) -> tuple[pd.DataFrame, tuple[str, ...]]:
     """CSV bytes -> (frame with N >= MIN_ROWS rows and >= 2 columns, French notes). Raises ReaderError."""
     if len(data) > max_bytes:
-        raise ReaderError(f"Fichier trop gros ({len(data) / 1e6:.1f} Mo) : la limite est de "
+        raise ReaderError(f"Fichier trop gros ({len(data) / 1e6:.1f} Mo) : la limite est de "
                           f"{max_bytes / 1e6:.0f} Mo. Gardez un extrait de quelques milliers de lignes.")
     text, encoding = decode_text(data)
     lines = [line for line in text.splitlines()[:50] if line.strip()]
@@ -111,14 +111,14 @@ def parse_csv(data: bytes, max_bytes: int = MAX_CSV_BYTES) -> tuple[pd.DataFrame
     header = next(csv.reader([lines[0]], delimiter=sep))
     names = [name.strip() for name in header]
     if len(names) < 2:
-        raise ReaderError("Une seule colonne trouvée : le séparateur n'est peut-être pas reconnu "
+        raise ReaderError("Une seule colonne trouvée : le séparateur n'est peut-être pas reconnu "
                           "(virgule, point-virgule, tabulation ou barre verticale), "
-                          "ou le tableau n'a qu'une colonne ; il en faut au moins deux.")
+                          "ou le tableau n'a qu'une colonne ; il en faut au moins deux.")
     if len(names) > MAX_COLUMNS:
-        raise ReaderError(f"Trop de colonnes ({len(names)}) : la limite est de {MAX_COLUMNS}.")
+        raise ReaderError(f"Trop de colonnes ({len(names)}) : la limite est de {MAX_COLUMNS}.")
     duplicated = sorted({n for n in names if names.count(n) > 1})
     if duplicated:
-        raise ReaderError("Noms de colonnes en double : " + ", ".join(f"« {n} »" for n in duplicated)
+        raise ReaderError("Noms de colonnes en double : " + ", ".join(f"« {n} »" for n in duplicated)
                           + ". Renommez-les pour que chaque colonne ait un nom unique.")
     text, trailing = _strip_trailing_separators(text, sep)
     try:
@@ -126,18 +126,18 @@ def parse_csv(data: bytes, max_bytes: int = MAX_CSV_BYTES) -> tuple[pd.DataFrame
                             names=names, header=0, dtype=str, keep_default_na=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error, ValueError) as exc:
         detail = str(exc).splitlines()[-1] if str(exc) else type(exc).__name__
-        raise ReaderError("Lecture du CSV impossible : les lignes n'ont pas toutes le même nombre "
-                          f"de champs, ou des guillemets ne sont pas fermés. Détail : {detail}") from exc
+        raise ReaderError("Lecture du CSV impossible : les lignes n'ont pas toutes le même nombre "
+                          f"de champs, ou des guillemets ne sont pas fermés. Détail : {detail}") from exc
     if not isinstance(frame.index, pd.RangeIndex):  # pandas took the extra first fields for an index
         raise ReaderError(f"Les lignes de données ont plus de champs que l'en-tête ({len(names)} noms de "
-                          "colonnes) : ajoutez les noms qui manquent à la première ligne.")
+                          "colonnes) : ajoutez les noms qui manquent à la première ligne.")
     if len(frame) < MIN_ROWS:
-        raise ReaderError(f"Seulement {len(frame)} lignes de données : il en faut au moins {MIN_ROWS} "
-                          "pour apprendre ce qui est « normal ».")
-    notes = (f"Encodage : {encoding} ; séparateur : {SEPARATORS[sep]} ; "
+        raise ReaderError(f"Seulement {len(frame)} lignes de données : il en faut au moins {MIN_ROWS} "
+                          "pour apprendre ce qui est « normal ».")
+    notes = (f"Encodage : {encoding} ; séparateur : {SEPARATORS[sep]} ; "
              f"{len(frame)} lignes, {len(frame.columns)} colonnes.",)
     if trailing:
-        notes += ("Chaque ligne de données finissait par un séparateur de plus que l'en-tête : il a été ignoré.",)
+        notes += ("Chaque ligne de données finissait par un séparateur de plus que l'en-tête : il a été ignoré.",)
     return frame, notes
 
 
@@ -166,7 +166,7 @@ def prepare_table(frame: pd.DataFrame, label_column: str | None = None, notes: t
     """Numeric columns of `frame` (label column excluded), repaired and standardised -> Table."""
     notes = list(notes)
     if label_column is not None and label_column not in frame.columns:
-        raise ReaderError(f"La colonne d'étiquettes « {label_column} » n'existe pas dans ce fichier.")
+        raise ReaderError(f"La colonne d'étiquettes « {label_column} » n'existe pas dans ce fichier.")
     numeric, skipped, dropped = {}, [], []
     for name in frame.columns:
         if name == label_column:
@@ -181,14 +181,14 @@ def prepare_table(frame: pd.DataFrame, label_column: str | None = None, notes: t
         else:
             numeric[name] = values
     if skipped:
-        notes.append("Colonnes non numériques ignorées : " + ", ".join(f"« {n} »" for n in skipped) + ".")
+        notes.append("Colonnes non numériques ignorées : " + ", ".join(f"« {n} »" for n in skipped) + ".")
     if dropped:
-        notes.append("Colonnes constantes ou vides ignorées : " + ", ".join(f"« {n} »" for n in dropped) + ".")
+        notes.append("Colonnes constantes ou vides ignorées : " + ", ".join(f"« {n} »" for n in dropped) + ".")
     if not numeric:
-        raise ReaderError("Aucune colonne numérique utilisable : il faut des nombres (le point ou la "
+        raise ReaderError("Aucune colonne numérique utilisable : il faut des nombres (le point ou la "
                           "virgule comme séparateur décimal) qui ne soient pas tous égaux.")
     if len(numeric) < 2:
-        raise ReaderError(f"Une seule colonne numérique utilisable (« {next(iter(numeric))} ») : "
+        raise ReaderError(f"Une seule colonne numérique utilisable (« {next(iter(numeric))} ») : "
                           "un autoencodeur a besoin d'au moins deux colonnes à comprimer.")
     values = pd.DataFrame(numeric).to_numpy(dtype=np.float64)  # (N, F)
     bad = ~np.isfinite(values)

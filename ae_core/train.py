@@ -27,7 +27,7 @@ class TrainingDiverged(LearnerError):
 
     def __init__(self, epoch: int):
         super().__init__(
-            f"L'entraînement a divergé à l'époque {epoch + 1} : la perte est devenue infinie ou "
+            f"L'entraînement a divergé à l'époque {epoch + 1} : la perte est devenue infinie ou "
             "indéfinie (NaN). Le modèle garde ses derniers poids valides. "
             "Baissez le taux d'apprentissage (par exemple divisez-le par 10) et relancez.")
         self.epoch = epoch
@@ -44,18 +44,21 @@ class TrainConfig:
     schedule: str = "onecycle"
     seed: int = 0
     device: str = "auto"
+    trim: float = 0.0
 
     def __post_init__(self):
         if self.epochs < 1:
-            raise SpecError(f"Il faut au moins une époque (reçu : {self.epochs}).")
+            raise SpecError(f"Il faut au moins une époque (reçu : {self.epochs}).")
         if self.batch_size < 1:
-            raise SpecError(f"La taille de lot doit valoir au moins 1 (reçu : {self.batch_size}).")
+            raise SpecError(f"La taille de lot doit valoir au moins 1 (reçu : {self.batch_size}).")
         if not (self.lr > 0 and math.isfinite(self.lr)):
-            raise SpecError(f"Le taux d'apprentissage doit être un nombre positif (reçu : {self.lr}).")
+            raise SpecError(f"Le taux d'apprentissage doit être un nombre positif (reçu : {self.lr}).")
         if self.loss not in LOSSES:
-            raise SpecError(f"Perte inconnue « {self.loss} » : choisissez « bce » ou « mse ».")
+            raise SpecError(f"Perte inconnue « {self.loss} » : choisissez « bce » ou « mse ».")
         if self.schedule not in SCHEDULES:
-            raise SpecError(f"Calendrier inconnu « {self.schedule} » : « onecycle » ou « constant ».")
+            raise SpecError(f"Calendrier inconnu « {self.schedule} » : « onecycle » ou « constant ».")
+        if not 0.0 <= self.trim < 0.5:
+            raise SpecError(f"La part d'images écartées de chaque lot doit être entre 0 et 50 % (reçu : {self.trim}).")
 
 
 def resolve_device(device: str = "auto") -> torch.device:
@@ -89,7 +92,7 @@ class Trainer:
 
     def __init__(self, spec: RunSpec, images: torch.Tensor, train_idx: torch.Tensor, val_idx: torch.Tensor):
         if len(train_idx) == 0 or len(val_idx) == 0:
-            raise SpecError("Pas assez d'exemples pour entraîner et valider : il en faut au moins un de chaque.")
+            raise SpecError("Pas assez d'exemples pour entraîner et valider : il en faut au moins un de chaque.")
         self.spec, self.model_config, self.config = spec, spec.model, spec.train
         self.images, self.train_idx, self.val_idx = images, train_idx, val_idx
         self.device = resolve_device(self.config.device)
@@ -107,7 +110,7 @@ class Trainer:
         self.epoch, self.batch = 0, 0
         self.diverged_at: int | None = None
         self._order = None
-        self._epoch_loss = 0.0
+        self._epoch_loss, self._epoch_rows = 0.0, 0
         self._epoch_parts: dict[str, torch.Tensor] = {}
         self._epoch_seconds = self._train_seconds = 0.0
         self._last_good = copy.deepcopy(self.model.state_dict())
@@ -154,12 +157,15 @@ class Trainer:
         self.model.train()
         if self.batch == 0:
             self._order = self.train_idx[torch.randperm(len(self.train_idx), generator=self.shuffle_gen)]
-            self._epoch_loss, self._epoch_seconds, self._train_seconds = 0.0, 0.0, 0.0
+            self._epoch_loss, self._epoch_rows, self._epoch_seconds, self._train_seconds = 0.0, 0, 0.0, 0.0
             self._epoch_parts = {}
         bs = self.config.batch_size
         while self.batch < self.steps_per_epoch:
             x = self.batch_input(self._order[self.batch * bs:(self.batch + 1) * bs])
-            loss, parts = self.model.objective(self.input_fn(x, self.noise_gen), x, self.config.loss)
+            x_in = self.input_fn(x, self.noise_gen)
+            if self.config.trim:
+                x_in, x = self._trimmed(x_in, x)
+            loss, parts = self.model.objective(x_in, x, self.config.loss)
             if not torch.isfinite(loss):
                 self.model.load_state_dict(self._last_good)
                 self.diverged_at = self.epoch
@@ -170,6 +176,7 @@ class Trainer:
             if self.scheduler:
                 self.scheduler.step()
             self._epoch_loss += loss.item() * len(x)
+            self._epoch_rows += len(x)  # fewer than the batch when trimmed
             for name, part in parts.items():
                 self._epoch_parts[name] = self._epoch_parts.get(name, 0) + part.detach() * len(x)
             self.batch += 1
@@ -180,18 +187,26 @@ class Trainer:
         if self.batch == self.steps_per_epoch:
             self._end_epoch()
 
+    @torch.no_grad()
+    def _trimmed(self, x_in: torch.Tensor, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """The batch without its `trim` share of worst-reconstructed rows: a robust loss, so that a few
+        anomalies mixed into the training data do not teach the model to reconstruct them."""
+        errors = (self.model(x_in) - x).pow(2).flatten(1).mean(1)
+        keep = errors.argsort()[:max(1, round(len(x) * (1 - self.config.trim)))]
+        return x_in[keep], x[keep]
+
     def _end_epoch(self):
         start = time.perf_counter()
         val_loss, val_mse = self.evaluate(self.val_idx)
         self._epoch_seconds += time.perf_counter() - start
         h, n = self.history, len(self.train_idx)
-        h.train_loss.append(self._epoch_loss / n)
+        h.train_loss.append(self._epoch_loss / self._epoch_rows)
         h.val_loss.append(val_loss)
         h.val_mse.append(val_mse)
         h.seconds.append(self.elapsed)
         h.samples_per_s.append(n / max(self._train_seconds, 1e-9))  # training steps only
         for name, total in self._epoch_parts.items():
-            mean = (total / n).cpu()
+            mean = (total / self._epoch_rows).cpu()
             h.extra.setdefault(name, []).append(mean.item() if mean.numel() == 1 else mean.tolist())
         self._epoch_seconds = 0.0
         self.epoch, self.batch = self.epoch + 1, 0

@@ -11,13 +11,13 @@ from ui.state import current_dataset, current_model
 
 USES = [
     ("Réduction de dimension, comparée à l'ACP", "pages/espace_latent.py", ":material/scatter_plot:"),
-    ("Génération : décoder n'importe quel point de l'espace latent", "pages/espace_latent.py",
+    ("Génération : décoder n'importe quel point de l'espace latent", "pages/espace_latent.py",
      ":material/grid_view:"),
     ("Débruitage d'images", "pages/debruitage.py", ":material/auto_fix_high:"),
-    ("Restauration : inpainting et super-résolution", "pages/debruitage.py", ":material/healing:"),
+    ("Restauration : inpainting et super-résolution", "pages/debruitage.py", ":material/healing:"),
     ("Détection d'anomalies par l'erreur de reconstruction", "pages/anomalies.py",
      ":material/troubleshoot:"),
-    ("Compression : le taux de compression du goulot", "pages/entrainer.py", ":material/compress:"),
+    ("Compression : le taux de compression du goulot", "pages/entrainer.py", ":material/compress:"),
 ]
 PATH = [
     ("1. Entraîner un premier autoencodeur et regarder ses reconstructions", "pages/entrainer.py"),
@@ -35,13 +35,13 @@ current = current_model()
 config = current.config if current else ModelConfig(image_shape=data.image_shape)
 st.subheader("Le modèle courant, couche par couche")
 st.graphviz_chart(architecture_dot(config))
-st.caption(f"{'Votre modèle' if current else 'Modèle par défaut (pas encore entraîné)'} : "
+st.caption(f"{'Votre modèle' if current else 'Modèle par défaut (pas encore entraîné)'} : "
            f"{model_summary(config)}, sur {data.title}. Chaque case donne la taille des données "
-           "à cette étape ; la case jaune est le code z, le goulot d'étranglement.")
+           "à cette étape ; la case jaune est le code z, le goulot d'étranglement.")
 
 left, right = st.columns(2)
 with left:
-    st.subheader("À quoi servent les autoencodeurs ?")
+    st.subheader("À quoi servent les autoencodeurs ?")
     for label, target, icon in USES:
         st.page_link(target, label=label, icon=icon)
 with right:
@@ -50,7 +50,7 @@ with right:
         st.page_link(target, label=label)
     right_answers, answered = quiz_score()
     st.metric("Votre score aux quiz", f"{right_answers} / {answered}" if answered else "aucun quiz fait",
-              help="Répondez aux quiz à la fin de chaque leçon ; le score reste pendant la session.")
+              help="Répondez aux quiz à la fin de chaque leçon ; le score reste pendant la session.")
 
 lesson_ui("accueil")
 quiz_ui("accueil")

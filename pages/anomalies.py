@@ -9,7 +9,7 @@ from ae_core.anomaly import baseline_scores, confusion_at, missed_anomalies, sco
 from ae_core.readers import scored_csv
 from ae_core.recipes import one_class_rows, one_class_spec, table_spec
 from ui.charts import histogram, roc_pr_figures
-from ui.lesson import lesson_ui, quiz_ui
+from ui.lesson import lesson_text, lesson_ui, quiz_ui
 from ui.live import train_ui
 from ui.scores import decision_ui, gallery, threshold_ui
 from ui.shell import route_through_app
@@ -33,13 +33,13 @@ def curves_ui(key: str, s: np.ndarray, y: np.ndarray, threshold: float) -> None:
 
 def images_section() -> None:
     data = current_dataset()
-    persist(anomalies_normal=[0], anomalies_contamination=5, anomalies_latent=8, anomalies_seed=0)
+    persist(anomalies_normal=[0], anomalies_contamination=5, anomalies_latent=4, anomalies_seed=0)
     c1, c2, c3 = st.columns(3)
     normal = c1.multiselect("Classe(s) normale(s)", range(len(data.class_names)), key="anomalies_normal",
                             format_func=lambda i: data.class_names[i],
                             help="Toutes les autres classes sont des anomalies.")
     contamination = c2.slider("Anomalies mêlées à l'entraînement (%)", 0, 20, key="anomalies_contamination",
-                              help="Le cas réel : les données d'entraînement ne sont jamais parfaitement propres.")
+                              help="Le cas réel : les données d'entraînement ne sont jamais parfaitement propres.")
     latent = c3.slider("Taille du code z", 2, 32, key="anomalies_latent")
     seed = c3.number_input("Graine aléatoire", 0, 10_000, key="anomalies_seed")
     spec = one_class_spec(data, tuple(normal), contamination / 100, latent, int(seed))
@@ -47,11 +47,14 @@ def images_section() -> None:
     if trainer is None or not trainer.trained:
         return
     spec, sp = trainer.spec, one_class_rows(data, trainer.spec.rows)
-    train_s, test_s = memo("anomalies_scores", spec, lambda: (scores(trainer.model, data.images[sp.train_idx]).numpy(),
-                                                              scores(trainer.model, data.images[sp.test_idx]).numpy()))
+    ref_s, test_s = memo("anomalies_scores", spec, lambda: tuple(
+        scores(trainer.model, data.images[rows]).numpy() for rows in (sp.reference_idx, sp.test_idx)))
     y = sp.test_is_anomaly.numpy()
     st.subheader("Scores sur le jeu de test")
-    threshold = threshold_ui("anomalies_threshold", spec, train_s, float(max(test_s.max(), train_s.max())))
+    threshold = threshold_ui("anomalies_threshold", spec, ref_s, float(max(test_s.max(), ref_s.max())),
+                             f"Calculé sur {len(ref_s)} images des classes normales mises de côté, jamais vues "
+                             "à l'entraînement : les images d'entraînement, mieux reconstruites, "
+                             "donneraient un seuil trop bas.")
     log_x = st.toggle("Échelle logarithmique des scores", key="anomalies_logx")
     st.plotly_chart(histogram(test_s, y, threshold, log_x), key="anomalies_hist")
     decision_ui(test_s, y, threshold)
@@ -64,6 +67,8 @@ def images_section() -> None:
     st.dataframe(pd.DataFrame({"AUC": [roc_auc_score(y, v) for v in rows.values()],
                                "Précision moyenne (AP)": [average_precision_score(y, v) for v in rows.values()]},
                               index=list(rows)).style.format(precision=3, decimal=","))
+    if roc_auc_score(y, base["pca"]) > roc_auc_score(y, test_s):
+        st.info(lesson_text("anomalies_acp"))
     test_images, names = data.images[sp.test_idx], data.class_names
     top = top_scores(test_s, 8)
     st.markdown("**Les scores les plus élevés** (en haut l'original, au milieu la reconstruction, "
@@ -71,11 +76,11 @@ def images_section() -> None:
     gallery(trainer.model, test_images[top], [names[data.labels[sp.test_idx[i]]] for i in top], test_s[top],
             "Classe (score) sous chaque colonne.")
     missed = missed_anomalies(test_s, y, threshold, 8)
-    st.markdown(f"**Anomalies manquées au seuil actuel** : {int(y.sum()) - confusion_at(test_s, y, threshold).tp}"
-                f" sur {int(y.sum())}. Les mieux cachées :")
+    st.markdown(f"**Anomalies manquées au seuil actuel** : {int(y.sum()) - confusion_at(test_s, y, threshold).tp}"
+                f" sur {int(y.sum())}. Les mieux cachées :")
     if len(missed):
         gallery(trainer.model, test_images[missed], [names[data.labels[sp.test_idx[i]]] for i in missed],
-                test_s[missed], "Pourquoi le modèle les reconstruit-il si bien ?")
+                test_s[missed], "Pourquoi le modèle les reconstruit-il si bien ?")
     image_score_ui(trainer, data, threshold)
 
 
@@ -97,8 +102,10 @@ def table_section() -> None:
     s, base = memo("anomalies_tab_scores", trainer.spec, lambda: (
         scores(trainer.model, table.images).numpy(),
         baseline_scores(table.images, table.images, trainer.model_config.latent_dim)))
-    st.subheader(f"Scores de « {name} »")
-    threshold = threshold_ui("anomalies_tab_threshold", trainer.spec, s, float(s.max()))
+    st.subheader(f"Scores de « {name} »")
+    threshold = threshold_ui("anomalies_tab_threshold", trainer.spec, s, float(s.max()),
+                             "Calculé sur toutes les lignes : sans étiquettes, le modèle s'est entraîné sur "
+                             "elles toutes (cas non supervisé).")
     log_x = st.toggle("Échelle logarithmique des scores", key="anomalies_tab_logx")
     st.plotly_chart(histogram(s, is_anomaly, threshold, log_x), key="anomalies_tab_hist")
     flagged = int((s > threshold).sum())

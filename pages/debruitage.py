@@ -8,7 +8,7 @@ from ae_core.corruption import apply_mask, low_resolution, random_pixel_mask, sq
 from ae_core.images import highlight
 from ae_core.recipes import restoration_spec
 from ui.charts import noise_curve_figure
-from ui.fmt import fr
+from ui.fmt import fr, held_out
 from ui.images import compare_ui
 from ui.lesson import lesson_ui, quiz_ui
 from ui.live import finished, train_ui
@@ -31,7 +31,7 @@ def plain_model_ui(data):
     current = current_model()
     if current is not None and st.radio(
             "Autoencodeur simple", ["courant", "ici"], horizontal=True, key="debruitage_plain_source",
-            format_func={"courant": "le modèle courant (page « Entraîner »)",
+            format_func={"courant": "le modèle courant (page « Entraîner »)",
                          "ici": "un autoencodeur convolutif entraîné ici"}.get) == "courant":
         return current.model, current.key
     spec = restoration_spec(data)
@@ -43,8 +43,8 @@ def noise_tab(data, x, val_idx):
     cols = st.columns(2)
     noise = cols[0].selectbox("Type de bruit", list(NOISES), format_func=NOISES.get, key="debruitage_noise")
     level = cols[1].slider("Niveau de bruit", 0.0, 1.0, step=0.05, key="debruitage_level",
-                           help="Gaussien : x + niveau × N(0, 1), ramené dans [0, 1]. "
-                                "Sel et poivre, masquage : part des pixels touchés.")
+                           help="Gaussien : x + niveau × N(0, 1), ramené dans [0, 1]. "
+                                "Sel et poivre, masquage : part des pixels touchés.")
     dae_key = f"debruitage_dae_{noise}"
     with st.expander("Entraîner les autoencodeurs",
                      expanded=model_of(dae_key, data) is None or model_of("debruitage_plain", data) is None):
@@ -74,7 +74,7 @@ def noise_tab(data, x, val_idx):
     curves = memo("debruitage_curve", key, lambda: restore.noise_curve(data.images[val_idx[:CURVE_IMAGES]], noise,
                                                                LEVELS, restorers))
     st.plotly_chart(noise_curve_figure(LEVELS, curves, level), key="debruitage_curve_chart")
-    st.caption(f"Sur {CURVE_IMAGES} images de validation. Plus haut = plus fidèle à l'original.")
+    st.caption(f"Sur {CURVE_IMAGES} images de {held_out(data)}. Plus haut = plus fidèle à l'original.")
     return plain
 
 
@@ -93,7 +93,7 @@ def hole_tab(data, x, plain):
         mask = random_pixel_mask(tuple(x.shape), share, torch.Generator().manual_seed(0))
     with st.expander("Entraîner l'autoencodeur à combler les trous",
                      expanded=model_of("debruitage_inpaint", data) is None):
-        st.caption("Entrée : l'image avec un carré ou des pixels effacés au hasard ; cible : l'image complète.")
+        st.caption("Entrée : l'image avec un carré ou des pixels effacés au hasard ; cible : l'image complète.")
         train_ui("debruitage_inpaint", restoration_spec(data, Corruption("inpaint")), data,
                  start_label="Entraîner l'autoencodeur avec masquage")
     filler = model_of("debruitage_inpaint", data)
@@ -104,7 +104,7 @@ def hole_tab(data, x, plain):
                 restore.fill_holes(filler, masked, mask) if filler is not None else None}
     compare_ui(x, outs, lambda images: restore.region_psnr(images, x, mask),
                shown={"Masquée (trou à 0)": highlight(masked, mask)} if c == 1 else None)
-    st.caption("Zone effacée en rouge (ses pixels valent 0). PSNR calculé sur la zone effacée seulement : "
+    st.caption("Zone effacée en rouge (ses pixels valent 0). PSNR calculé sur la zone effacée seulement : "
                "le reste de l'image est connu.")
 
 
@@ -113,7 +113,7 @@ def resolution_tab(data, x):
                       horizontal=True, key=f"debruitage_factor_{data.image_shape[-1]}")  # digits only have ×2
     key = f"debruitage_sr{factor}"
     with st.expander("Entraîner l'autoencodeur de super-résolution", expanded=model_of(key, data) is None):
-        st.caption("Entrée : l'image réduite puis agrandie (bilinéaire) ; cible : l'image d'origine.")
+        st.caption("Entrée : l'image réduite puis agrandie (bilinéaire) ; cible : l'image d'origine.")
         train_ui(key, restoration_spec(data, Corruption("super_resolution", factor=factor)), data,
                  start_label=f"Entraîner l'autoencodeur (×{factor})")
     sr = model_of(key, data)

@@ -1,6 +1,7 @@
 """Entraîner un autoencodeur: choose a configuration, train live, compare with PCA, save the model."""
 
 import math
+from dataclasses import replace
 
 import streamlit as st
 import torch
@@ -10,13 +11,12 @@ from ae_core import (
     ModelConfig,
     RunSpec,
     SpecError,
-    compression_ratio,
-    default_train,
+    default_spec,
     reconstruct,
 )
 from ae_core.describe import pytorch_code
 from ae_core.images import mosaic
-from ui.fmt import fr, parse_widths
+from ui.fmt import fr, held_out, parse_widths
 from ui.lesson import lesson_ui, quiz_ui
 from ui.live import train_ui
 from ui.shell import route_through_app
@@ -35,15 +35,15 @@ from ui.upload import checkpoint_ui
 ARCHS = {
     "mlp": "Perceptron multicouche (MLP)",
     "conv": "Convolutif",
-    "course_mlp": "MLP du cours (784-128-64-12, ReLU au goulot)",
-    "course_conv": "Convolutif du cours (sans goulot linéaire)",
+    "course_mlp": "MLP du cours ({pixels}-128-64-12, ReLU au goulot)",
+    "course_conv": "Convolutif du cours (sans goulot : code plus grand que l'image)",
 }
 LRS = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1, 1.0]
 
 
 def spec_ui(data) -> RunSpec:
     """The training controls, turned into a run specification (SpecError on a bad value)."""
-    defaults = default_train(data.name)
+    defaults = default_spec(data).train
     persist(train_arch="mlp", train_latent=12, train_widths="128, 64", train_bottleneck="linear",
             train_loss="bce", train_noise=0.0, train_seed=0, train_epochs=defaults.epochs,
             train_batch=defaults.batch_size, train_lr=defaults.lr, train_recipe_for=data.name)
@@ -52,38 +52,41 @@ def spec_ui(data) -> RunSpec:
                      train_batch=defaults.batch_size, train_lr=defaults.lr)
     with st.container(border=True):
         c1, c2, c3 = st.columns(3)
-        arch = c1.selectbox("Architecture", list(ARCHS), format_func=ARCHS.get, key="train_arch",
-                            help="Les deux modèles « du cours » reprennent exactement ceux de la fiche PyTorch ; "
-                                 "ils ignorent la taille du code et les largeurs choisies ici.")
+        pixels = math.prod(data.image_shape)
+        arch = c1.selectbox("Architecture", list(ARCHS), key="train_arch",
+                            format_func=lambda a: ARCHS[a].format(pixels=pixels),
+                            help="Les deux modèles « du cours » reprennent ceux de la fiche PyTorch et ignorent "
+                                 "la taille du code et les largeurs choisies ici. Sur des images 8×8 (64 pixels), "
+                                 "la première couche du MLP du cours (128) est plus large que l'entrée.")
         latent = c1.slider("Taille du code z (dimension latente)", 1, 64, key="train_latent",
                            help="Le nombre de valeurs qui traversent le goulot d'étranglement.")
         widths = c1.text_input("Largeurs des couches cachées de l'encodeur", key="train_widths",
                                help="Le décodeur utilise les mêmes largeurs en ordre inverse (MLP seulement).")
         bottleneck = c2.radio("Activation du goulot", ["linear", "relu"], key="train_bottleneck",
                               format_func={"linear": "linéaire", "relu": "ReLU"}.get, horizontal=True,
-                              help="Une ReLU au goulot peut « éteindre » des dimensions du code.")
+                              help="Une ReLU au goulot peut « éteindre » des dimensions du code.")
         loss = c2.radio("Perte", ["bce", "mse"], key="train_loss", horizontal=True,
                         format_func={"bce": "entropie croisée binaire (BCE)", "mse": "erreur quadratique (MSE)"}.get,
-                        help="BCE pour des pixels entre 0 et 1 ; MSE pour des données continues.")
+                        help="BCE pour des pixels entre 0 et 1 ; MSE pour des données continues.")
         lr = c2.select_slider("Taux d'apprentissage", LRS, key="train_lr",
                               help="Le pas maximal d'Adam. Trop grand, l'entraînement diverge.")
         noise = c2.slider("Bruit de débruitage", 0.0, 1.0, step=0.05, key="train_noise",
-                          help="0 : autoencodeur ordinaire. Sinon, l'entrée reçoit un bruit gaussien "
+                          help="0 : autoencodeur ordinaire. Sinon, l'entrée reçoit un bruit gaussien "
                                "x + f·N(0, 1) et la cible reste l'image propre.")
         epochs = c3.slider("Époques", 1, 100, key="train_epochs",
                            help="Nombre de passages sur tout le jeu d'entraînement.")
         batch = c3.select_slider("Taille de lot", [16, 32, 64, 128, 256, 512], key="train_batch",
                                  help="Nombre d'images par pas de gradient.")
         seed = c3.number_input("Graine aléatoire", 0, 10_000, key="train_seed",
-                               help="Même graine et même réglage : mêmes poids, à l'identique.")
-        st.caption(f"Jeu de données : **{data.title}** (à changer dans la barre latérale). "
-                   "Les réglages s'appliquent au prochain « Démarrer ».")
+                               help="Même graine et même réglage : mêmes poids, à l'identique.")
+        st.caption(f"Jeu de données : **{data.title}** (à changer dans la barre latérale). "
+                   "Les réglages s'appliquent au prochain « Démarrer ».")
     model = ModelConfig("conv" if "conv" in arch else "mlp", data.image_shape, latent, parse_widths(widths), bottleneck)
     if arch == "course_mlp":
         model = ModelConfig.course(data.image_shape)
     if arch == "course_conv":
         model = ModelConfig("conv", data.image_shape, None)
-    train = default_train(data.name, epochs=epochs, batch_size=batch, lr=lr, loss=loss, seed=int(seed))
+    train = replace(defaults, epochs=epochs, batch_size=batch, lr=lr, loss=loss, seed=int(seed))
     return RunSpec(data.name, model, train, Corruption("gaussian" if noise > 0 else "none", noise))
 
 
@@ -94,27 +97,36 @@ def live_grid(trainer) -> None:
     grid = memo("train_live_grid", (trainer.spec, trainer.epoch), lambda: mosaic(
         torch.cat([images.float() / 255, reconstruct(trainer.model, images)]), ncols=8,
         scale=4 if images.shape[-1] > 8 else 12))
-    st.image(grid, caption="En haut : images de validation. En bas : leurs reconstructions actuelles.")
+    st.image(grid, caption=f"En haut : images de {held_out(current_dataset())}. "
+                           "En bas : leurs reconstructions actuelles.")
 
 
 def results_ui(current: CurrentModel) -> None:
-    mse, k = current.history.val_mse[-1], current.config.code_dim
-    pca = pca_val_mse(current.dataset, min(k, current.config.input_dim))
+    mse, k, data = current.history.val_mse[-1], current.config.code_dim, current_dataset()
+    pixels, split = current.config.input_dim, held_out(data)
+    pca = pca_val_mse(current.dataset, min(k, pixels))
     cols = st.columns(4)
-    cols[0].metric("MSE de validation", fr(mse))
-    cols[1].metric("PSNR", f"{fr(10 * math.log10(1 / mse), '.1f')} dB")
-    cols[2].metric("Taux de compression", f"{fr(compression_ratio(current.config), '.1f')} : 1")
-    cols[3].metric(f"MSE de l'ACP à {k} composantes", fr(pca))
-    if k >= current.config.input_dim:
-        st.warning("Le code est au moins aussi grand que l'image : ce modèle ne compresse pas, "
-                   "l'ACP avec autant de composantes reconstruit parfaitement.")
+    cols[0].metric(f"MSE par pixel ({split})", fr(mse), help=f"Erreur par image : {fr(mse * pixels, '.2f')} "
+                   f"(somme sur les {pixels} pixels).")
+    cols[1].metric("PSNR", f"{fr(10 * math.log10(1 / mse), '.1f')}\u00a0dB")
+    cols[2].metric("Nombres : image → code", f"{pixels} → {k}",
+                   help="Un rapport de dimensions, pas d'octets : un pixel tient sur 1 octet, "
+                        "un nombre du code sur 4 (float32).")
+    cols[3].metric(f"MSE par pixel de l'ACP à {k} composantes", fr(pca) if k < pixels else "—")
+    if k >= pixels:
+        st.warning("Le code est au moins aussi grand que l'image : ce modèle ne compresse pas, "
+                   "et l'ACP avec autant de composantes reconstruirait parfaitement.")
     elif mse < pca:
         st.success(f"L'autoencodeur reconstruit mieux que l'ACP avec le même nombre de dimensions "
-                   f"({fr(mse)} contre {fr(pca)}) : ses couches non linéaires capturent des formes "
+                   f"({fr(mse)} contre {fr(pca)}) : ses couches non linéaires capturent des formes "
                    "qu'aucune projection linéaire ne résume aussi bien.")
     else:
-        st.info(f"L'ACP fait mieux ici ({fr(pca)} contre {fr(mse)}) : essayez un goulot linéaire, la "
-                "perte BCE ou plus d'époques. Un réseau non linéaire n'est utile que s'il est bien entraîné.")
+        st.info(f"L'ACP fait mieux ici ({fr(pca)} contre {fr(mse)}). "
+                + (f"Avec {k} composantes sur des images de {pixels} pixels, l'ACP garde presque toute la "
+                   "variance : la projection linéaire optimale ne perd presque rien, et un petit réseau "
+                   "entraîné quelques secondes ne fait pas mieux. " if k >= pixels // 4 else "")
+                + "Essayez un goulot linéaire, la perte BCE ou plus d'époques : un réseau non linéaire "
+                  "n'est utile que s'il est bien entraîné.")
 
 
 route_through_app()
@@ -124,7 +136,7 @@ data = current_dataset()
 try:
     spec = spec_ui(data)
 except SpecError as exc:
-    st.error(f"Réglage invalide : {exc}")
+    st.error(f"Réglage invalide : {exc}")
     st.stop()
 
 trainer = train_ui("train", spec, data, live=live_grid)

@@ -1,5 +1,6 @@
 """Espace latent et ACP: the autoencoder's 2-D map next to PCA's, decoding anywhere, error vs k, manifolds."""
 
+import math
 from functools import partial
 
 import streamlit as st
@@ -11,7 +12,7 @@ from ae_core.latent import LatentPlane, latent_maps, probe_scores
 from ae_core.metrics import as_float
 from ae_core.recipes import curve_sizes, curve_spec, manifold_spec, map_spec, select_rows
 from ui.charts import MAP_POINTS, cloud_figure, error_curve_figure, flat_map_figure, map_figure
-from ui.fmt import fr
+from ui.fmt import fr, held_out
 from ui.images import show_images
 from ui.latent import decode_anywhere_ui, interpolation_ui
 from ui.lesson import lesson_text, lesson_ui, quiz_ui
@@ -34,18 +35,18 @@ def model_ui(data):
     persist(latent_source="page")
     source = st.radio("Autoencodeur à explorer", ["page", "current"], key="latent_source", horizontal=True,
                       format_func={"page": "un autoencodeur à code 2D, entraîné ici",
-                                   "current": "le modèle courant (page « Entraîner »)"}.get)
+                                   "current": "le modèle courant (page « Entraîner »)"}.get)
     if source == "page":
         st.caption(f"Perceptron multicouche, code de 2 nombres, sur {data.title} "
-                   "(au plus 10 000 images d'entraînement).")
+                   "(au plus 10 000 images d'entraînement).")
         trainer = train_ui("latent_trainer", map_spec(data), data, start_label="Entraîner l'autoencodeur 2D")
         if trainer is not None and trainer.trained:
             return trainer.model, trainer.spec, trainer.train_idx, trainer.val_idx
         return None
     current = current_model()
     if current is None:
-        st.info("Pas de modèle courant pour ce jeu de données : entraînez-en un sur la page "
-                "« Entraîner un autoencodeur », ou choisissez l'autoencodeur 2D de cette page.")
+        st.info("Pas de modèle courant pour ce jeu de données : entraînez-en un sur la page "
+                "« Entraîner un autoencodeur », ou choisissez l'autoencodeur 2D de cette page.")
         return None
     return current.model, current.key, *train_val_split(data)
 
@@ -57,11 +58,11 @@ def maps_section(data, model, key, train_idx, val_idx):
     selected = state.get("latent_selected")
     selected = selected if selected is not None and selected < len(maps.rows) else None
     st.header("Deux cartes des mêmes images")
-    st.caption(f"{len(maps.rows)} images de validation, autant de chaque classe. "
+    st.caption(f"{len(maps.rows)} images de {held_out(data)}, autant de chaque classe. "
                "Cliquez sur un point pour le retrouver dans l'autre carte.")
     if maps.plane.projected:
-        st.info(f"Le code de ce modèle a {maps.plane.dim} nombres : la carte de gauche montre ses deux premiers axes "
-                f"d'ACP, qui gardent {fr(100 * maps.plane.explained, '.0f')} % de sa variance.")
+        st.info(f"Le code de ce modèle a {maps.plane.dim} nombres : la carte de gauche montre ses deux premiers axes "
+                f"d'ACP, qui gardent {fr(100 * maps.plane.explained, '.0f')} % de sa variance.")
     for col, xy, title, chart in zip(st.columns(2), (maps.ae_xy, maps.pca_xy), ("Autoencodeur", "ACP à 2 composantes"),
                                      ("latent_map_ae", "latent_map_pca")):
         col.plotly_chart(map_figure(xy, labels, data.class_names, title, selected), key=chart, width="stretch",
@@ -70,7 +71,7 @@ def maps_section(data, model, key, train_idx, val_idx):
         with st.container(key="latent_detail", border=True):
             row = int(maps.rows[selected])
             x = as_float(data.images[row:row + 1])
-            st.markdown(f"**Image n° {row}**, classe « {data.class_names[labels[selected]]} »")
+            st.markdown(f"**Image n° {row}**, classe « {data.class_names[labels[selected]]} »")
             show_images(torch.cat([x, reconstruct(model, x), maps.pca.reconstruct(x)]),
                         ["original", f"autoencodeur · MSE {fr(maps.ae_errors[selected])}",
                          f"ACP · MSE {fr(maps.pca_errors[selected])}"])
@@ -80,15 +81,15 @@ def maps_section(data, model, key, train_idx, val_idx):
     c[1].metric("MSE de l'ACP à 2 composantes", fr(maps.pca_val_mse))
     c[2].metric("Fiabilité du voisinage, autoencodeur", fr(maps.ae_trust, ".3f"))
     c[3].metric("Fiabilité du voisinage, ACP", fr(maps.pca_trust, ".3f"))
-    st.caption("MSE sur toutes les images de validation ; fiabilité du voisinage (10 voisins) des deux cartes "
-               "par rapport aux pixels, sur l'échantillon affiché.")
+    st.caption(f"MSE par pixel sur toutes les images de {held_out(data)} ; fiabilité du voisinage (10 voisins) "
+               "des deux cartes par rapport aux pixels, sur l'échantillon affiché.")
     if st.button("Calculer les sondes linéaires", key="latent_probe_go") or state.get("latent_probes_for") == key:
         state.latent_probes_for = key
         with st.spinner("Régressions logistiques sur les codes et les pixels…"):
             acc = memo("latent_probes", key, lambda: probe_scores(model, maps.pca, data, train_idx, val_idx))
         for col, name, label in zip(st.columns(3), acc, (f"codes de l'autoencodeur ({maps.plane.dim})",
                                                          "codes de l'ACP (2)", "pixels bruts")):
-            col.metric(f"Précision de la sonde : {label}", f"{fr(100 * acc[name], '.1f')} %")
+            col.metric(f"Précision de la sonde : {label}", f"{fr(100 * acc[name], '.1f')} %")
     return maps, labels, selected
 
 
@@ -100,12 +101,15 @@ def curve_section(data):
                                 f"Entraîner les autoencodeurs de taille {', '.join(map(str, ks))}")
     if histories is None:
         st.caption("Ces autoencodeurs sont entraînés une seule fois par jeu de données, pour toute la classe.")
-        st.plotly_chart(error_curve_figure(PCA_KS, pca_err), key="latent_error_curve")
+        st.plotly_chart(error_curve_figure(PCA_KS, pca_err, held_out=held_out(data)), key="latent_error_curve")
         return
     ae_err = [h.val_mse[-1] for h in histories]
-    st.plotly_chart(error_curve_figure(PCA_KS, pca_err, ks, ae_err), key="latent_error_curve")
-    st.table({"taille du code k": ks, "MSE autoencodeur": [fr(e) for e in ae_err],
-              "MSE ACP": [fr(pca_err[k - 1]) for k in ks],
+    st.plotly_chart(error_curve_figure(PCA_KS, pca_err, ks, ae_err, held_out(data)), key="latent_error_curve")
+    pixels = math.prod(data.image_shape)
+    st.table({"taille du code k": ks, "MSE par pixel, autoencodeur": [fr(e) for e in ae_err],
+              "MSE par pixel, ACP": [fr(pca_err[k - 1]) for k in ks],
+              f"erreur par image (× {pixels}), autoencodeur": [fr(e * pixels, ".1f") for e in ae_err],
+              f"erreur par image (× {pixels}), ACP": [fr(pca_err[k - 1] * pixels, ".1f") for k in ks],
               "rapport autoencodeur / ACP": [fr(e / pca_err[k - 1], ".2f") for e, k in zip(ae_err, ks)]})
     if specs[0].rows.shifts:
         st.caption(lesson_text("espace_latent_decalages"))

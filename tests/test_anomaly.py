@@ -19,6 +19,7 @@ from ae_core.anomaly import (
     threshold_percentile,
     top_scores,
 )
+from ae_core.bench_recipes import one_class_table
 from ae_core.readers import breast_cancer_csv, read_csv
 from ae_core.recipes import one_class_rows, one_class_spec, table_spec
 
@@ -54,6 +55,10 @@ def test_split_mixes_the_requested_share_of_anomalies(digits, contamination):
     share = (~torch.isin(digits.labels[rows], torch.tensor([0, 1]))).float().mean().item()
     assert share == pytest.approx(contamination, abs=0.01)
     assert torch.equal(sp.train_is_anomaly, ~torch.isin(digits.labels[sp.train_idx], torch.tensor([0, 1])))
+    # Thresholds come from normal rows (by label) held out of training.
+    assert torch.isin(digits.labels[sp.reference_idx], torch.tensor([0, 1])).all()
+    assert set(sp.reference_idx.tolist()) <= set(sp.val_idx.tolist())
+    assert set(sp.reference_idx.tolist()).isdisjoint(sp.train_idx.tolist()) and len(sp.reference_idx) > 10
 
 
 def test_split_is_seeded_and_uses_the_official_test_part(mnist8k):
@@ -140,20 +145,14 @@ def test_tabular_autoencoder_finds_malignant_rows():
 
 
 @pytest.mark.slow
-def test_one_class_mnist_quality_bar(mnist8k):
-    """The page's default recipe (5 % contamination): mean AUC over the ten digits >= 0.88."""
-    aucs, pca, forest = [], [], []
-    for digit in range(10):
-        spec = one_class_spec(mnist8k, (digit,), 0.05)
-        sp = one_class_rows(mnist8k, spec.rows)
-        trainer = build_trainer(spec, mnist8k)
-        trainer.run()
-        test = mnist8k.images[sp.test_idx]
-        aucs.append(roc_auc(scores(trainer.model, test), sp.test_is_anomaly))
-        base = baseline_scores(mnist8k.images[sp.train_idx], test, spec.model.latent_dim)
-        pca.append(roc_auc(base["pca"], sp.test_is_anomaly))
-        forest.append(roc_auc(base["isolation_forest"], sp.test_is_anomaly))
-    print(f"AUC AE {np.mean(aucs):.3f} PCA {np.mean(pca):.3f} IForest {np.mean(forest):.3f}")
-    assert np.mean(aucs) >= 0.88
-    assert min(aucs) > 0.65
-    assert np.mean(forest) > 0.75  # the baselines are real detectors, not placeholders
+@pytest.mark.parametrize("contamination", [0.0, 0.05])
+def test_one_class_autoencoder_matches_pca_on_mnist8k(mnist8k, contamination):
+    """The page's recipe, mean AUC over the ten digits and seeds 0-2: at least PCA's (same code size) - 0.5."""
+    t = one_class_table(mnist8k, contamination)
+    ae, pca, forest = (100 * t[name].mean() for name in ("ae", "pca", "forest"))
+    print(f"contamination {contamination:.0%}: AUC AE {ae:.1f} PCA {pca:.1f} IForest {forest:.1f}, "
+          f"false alarms {100 * t['false_alarms'].mean():.1f} %")
+    assert ae >= pca - 0.5
+    assert t["ae"].min() > 0.8 and forest > 75  # the baselines are real detectors, not placeholders
+    # The 95th centile of held-out normal images flags about 5 % of new normal images.
+    assert 3 < 100 * t["false_alarms"].mean() < 8

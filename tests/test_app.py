@@ -70,18 +70,19 @@ def test_home_shows_diagram_links_and_quiz_score():
 def test_full_default_training_on_digits_beats_pca():
     at = start_and_train(app("pages/entrainer.py"), "train")
     trainer = at.session_state["train"].trainer
-    assert trainer.done and trainer.epoch == 60
+    assert trainer.done and trainer.epoch == 100  # the step budget, capped by the epoch slider
     current = at.session_state["current_model"]
     assert current.model is trainer.model and current.dataset == "digits"
     metrics = {m.label: m.value for m in at.metric}
-    assert set(metrics) >= {"MSE de validation", "PSNR", "Taux de compression"}
-    assert "," in metrics["MSE de validation"]  # French decimal comma
+    assert set(metrics) >= {"MSE par pixel (validation)", "PSNR", "Nombres : image → code"}
+    assert "," in metrics["MSE par pixel (validation)"]  # French decimal comma
+    assert metrics["Nombres : image → code"] == "64 → 12"
     assert "reconstruit mieux que l'ACP" in at.success[0].value
     assert "class Autoencoder" in at.code[0].value
 
 
 def test_moving_a_widget_mid_training_does_not_stop_it():
-    at = app("pages/entrainer.py")  # the default 60 epochs: many chunks
+    at = app("pages/entrainer.py")  # the default 100 epochs: many chunks
     at.button(key="train_start").click().run()
     job = at.session_state["train"]
     at.slider(key="train_latent").set_value(3).run()  # the learner moves a slider meanwhile
@@ -89,7 +90,7 @@ def test_moving_a_widget_mid_training_does_not_stop_it():
     assert at.session_state["train"] is job and job.running
     at.switch_page("pages/entrainer.py").run()
     train_to_end(at, "train")
-    assert job.trainer.epoch == 60 and job.trainer.model_config.latent_dim == 12
+    assert job.trainer.epoch == 100 and job.trainer.model_config.latent_dim == 12
 
 
 def test_pause_resume_and_reset():

@@ -25,11 +25,12 @@ def layout(fig: go.Figure, height: int = 340, legend: bool = True, **kwargs) -> 
     return fig
 
 
-def loss_figure(history: History, log_y: bool = False, diverged_at: int | None = None) -> go.Figure:
-    """Train and validation loss per epoch."""
+def loss_figure(history: History, log_y: bool = False, diverged_at: int | None = None,
+                held_out: str = "validation") -> go.Figure:
+    """Training and held-out loss per epoch (`held_out` names the second set: validation or test)."""
     epochs = list(range(1, len(history.train_loss) + 1))
     fig = go.Figure([go.Scatter(x=epochs, y=history.train_loss, name="entraînement", mode="lines+markers"),
-                     go.Scatter(x=epochs, y=history.val_loss, name="validation", mode="lines+markers")])
+                     go.Scatter(x=epochs, y=history.val_loss, name=held_out, mode="lines+markers")])
     if diverged_at is not None:
         fig.add_vline(x=diverged_at + 1, line_dash="dash", line_color="red", annotation_text="divergence")
     fig.update_yaxes(type="log" if log_y else "linear")
@@ -71,13 +72,13 @@ def grid_figure(grid: np.ndarray, low, high, n: int, xy: np.ndarray, point) -> g
     return layout(fig, 520, legend=False, xaxis=axis[0], yaxis=axis[1])
 
 
-def error_curve_figure(pca_ks, pca_errors, ae_ks=None, ae_errors=None) -> go.Figure:
-    """Validation MSE against code size: PCA for every k, the autoencoders where trained."""
+def error_curve_figure(pca_ks, pca_errors, ae_ks=None, ae_errors=None, held_out: str = "validation") -> go.Figure:
+    """Held-out MSE per pixel against code size: PCA for every k, the autoencoders where trained."""
     fig = go.Figure(go.Scatter(x=list(pca_ks), y=list(pca_errors), mode="lines+markers", name="ACP"))
     if ae_ks is not None:
         fig.add_scatter(x=list(ae_ks), y=list(ae_errors), mode="lines+markers", name="autoencodeur",
                         marker=dict(size=10))
-    return layout(fig, 380, xaxis_title="taille du code k", yaxis_title="MSE de validation")
+    return layout(fig, 380, xaxis_title="taille du code k", yaxis_title=f"MSE par pixel ({held_out})")
 
 
 def cloud_figure(points: np.ndarray, t: np.ndarray, title: str) -> go.Figure:

@@ -18,8 +18,15 @@ def model_summary(config: ModelConfig) -> str:
     """A short French description of a model configuration."""
     arch = "perceptron multicouche" if config.arch == "mlp" else "convolutif"
     if config.latent_dim is None:
-        return f"{arch}, sans goulot linéaire (code de {config.code_dim} nombres)"
+        return f"{arch}, sans goulot : code plus grand que l'image ({config.code_dim} nombres)"
     return f"{arch}, espace latent de dimension {config.latent_dim}"
+
+
+def held_out(data, rows=None) -> str:
+    """The name of the rows a model is measured on: MNIST's official test set ("test"), or rows held
+    out of the training data ("validation": digits, tables, and every one-class split)."""
+    official = data.n_train < len(data) and not (rows is not None and rows.normal)
+    return "test" if official else "validation"
 
 
 def parse_widths(text: str) -> tuple[int, ...]:
@@ -27,8 +34,8 @@ def parse_widths(text: str) -> tuple[int, ...]:
     try:
         widths = tuple(int(w) for w in text.replace(";", ",").split(",") if w.strip())
     except ValueError:
-        raise SpecError("Largeurs : écrivez des nombres entiers séparés par des virgules, "
-                        "par exemple « 128, 64 ».") from None
+        raise SpecError("Largeurs : écrivez des nombres entiers séparés par des virgules, "
+                        "par exemple « 128, 64 ».") from None
     if not 1 <= len(widths) <= 4 or not all(1 <= w <= 1024 for w in widths):
-        raise SpecError("Largeurs : donnez de 1 à 4 largeurs, chacune entre 1 et 1024.")
+        raise SpecError("Largeurs : donnez de 1 à 4 largeurs, chacune entre 1 et 1024.")
     return widths

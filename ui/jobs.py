@@ -28,7 +28,7 @@ CHUNK_S = float(os.environ.get("AE_CHUNK_SECONDS", "0.25"))  # training time a w
 WORKERS = int(os.environ.get("AE_MAX_TRAININGS", "1"))
 WORKER_THREADS = int(os.environ.get("AE_WORKER_THREADS", "1"))  # small ops gain nothing from more
 ABANDON_S = float(os.environ.get("AE_ABANDON_SECONDS", "300"))  # hidden tabs still redraw once a minute
-UNEXPECTED = ("L'entraînement s'est arrêté sur une erreur inattendue. Réinitialisez puis relancez ; "
+UNEXPECTED = ("L'entraînement s'est arrêté sur une erreur inattendue. Réinitialisez puis relancez ; "
               "si cela se reproduit, prévenez votre enseignant.")
 log = logging.getLogger(__name__)
 

@@ -44,7 +44,7 @@ def interpolation_ui(key: str, model, images: torch.Tensor, names: list[str], st
     b = c[1].selectbox("Image d'arrivée", range(len(names)), index=len(names) - 1, format_func=names.__getitem__,
                        key=f"{key}_b")
     decoded, faded = interpolation(model, images[a], images[b], steps=8)
-    st.markdown("Décodé le long de la ligne droite entre les deux codes :")
+    st.markdown("Décodé le long de la ligne droite entre les deux codes :")
     show_images(decoded, size=80)
-    st.markdown("Fondu des pixels des deux mêmes images :")
+    st.markdown("Fondu des pixels des deux mêmes images :")
     show_images(faded, size=80)

@@ -56,4 +56,4 @@ def quiz_ui(page_id: str) -> None:
         if choice == q["answer"]:
             st.success(f"Bonne réponse. {q['explanation']}")
         else:
-            st.error(f"Pas tout à fait. La bonne réponse : « {q['choices'][q['answer']]} ». {q['explanation']}")
+            st.error(f"Pas tout à fait. La bonne réponse : « {q['choices'][q['answer']]} ». {q['explanation']}")

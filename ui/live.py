@@ -14,7 +14,7 @@ import streamlit as st
 
 from ae_core import Dataset, History, LearnerError, RunSpec, Trainer
 from ui.charts import loss_figure
-from ui.fmt import fr, seconds
+from ui.fmt import fr, held_out, seconds
 from ui.jobs import Job, owner, pool
 from ui.state import state
 
@@ -33,7 +33,7 @@ def _start(key: str, spec: RunSpec, data: Dataset) -> None:
     try:
         state[key] = Job([spec], data)
     except LearnerError as exc:
-        state[f"{key}_error"] = f"Impossible de démarrer : {exc}"
+        state[f"{key}_error"] = f"Impossible de démarrer : {exc}"
         return
     pool().submit(state[key], owner())
 
@@ -116,7 +116,7 @@ def progress_ui(key: str, job: Job) -> None:
     if h.train_loss:
         view = (len(job.trainers), len(h.train_loss), state.get(f"{key}_log", False), t.diverged_at)
         if job.figure is None or job.figure[0] != view:  # building a figure costs ~10 ms: once an epoch
-            job.figure = view, loss_figure(h, view[2], t.diverged_at)
+            job.figure = view, loss_figure(h, view[2], t.diverged_at, held_out(job.data, t.spec.rows))
         st.plotly_chart(job.figure[1], key=f"{key}_chart")
 
 

@@ -14,39 +14,43 @@ from ae_core.images import mosaic
 from ui.fmt import fr
 from ui.state import state
 
-PRESETS = {"p95": "95ᵉ percentile", "p99": "99ᵉ percentile", "3sigma": "moyenne + 3σ"}
+PRESETS = {"p95": "95ᵉ centile", "p99": "99ᵉ centile", "3sigma": "moyenne + 3σ"}
 
 
 def preset_value(reference: np.ndarray, preset: str) -> float:
-    """The threshold a preset gives on reference scores (those of the training rows)."""
+    """The threshold a preset gives on reference scores (normal rows the model never trained on, where
+    there are some)."""
     if preset == "3sigma":
         return threshold_mean_std(reference, 3.0)
     return threshold_percentile(reference, 95.0 if preset == "p95" else 99.0)
 
 
-def threshold_ui(key: str, owner: Hashable, reference: np.ndarray, upper: float) -> float:
-    """Preset buttons and a slider; returns the threshold.
+def threshold_ui(key: str, owner: Hashable, reference: np.ndarray, upper: float,
+                 source: str = "Calculé sur des images normales mises de côté, jamais vues à l'entraînement.") -> float:
+    """Preset buttons and a slider; returns the threshold. `source` says which scores the presets use.
 
-    New results (another `owner`, for example a run spec) start at the 95th percentile.
+    New results (another `owner`, for example a run spec) start at the 95th centile.
     """
     if state.get(f"{key}_for") != owner:
         state[f"{key}_for"] = owner
         state[key] = min(preset_value(reference, "p95"), upper)
     for col, (preset, label) in zip(st.columns(len(PRESETS)), PRESETS.items(), strict=True):
-        if col.button(label, key=f"{key}_{preset}", help="Calculé sur les scores d'entraînement."):
+        if col.button(label, key=f"{key}_{preset}", help=source):
             state[key] = min(preset_value(reference, preset), upper)
-    return st.slider("Seuil : au-dessus, l'exemple est signalé", 0.0, upper, key=key, format="%.5f")
+    return st.slider("Seuil : au-dessus, l'exemple est signalé", 0.0, upper, key=key, format="%.5f")
 
 
 def decision_ui(s: np.ndarray, is_anomaly: np.ndarray, threshold: float) -> None:
-    """Confusion matrix, precision, recall and F1 at the threshold."""
+    """Confusion matrix, precision, recall, F1 and false-alarm rate at the threshold."""
     c = confusion_at(s, is_anomaly, threshold)
-    cols = st.columns([2, 1, 1, 1])
+    cols = st.columns([2, 1, 1, 1, 1])
     cols[0].dataframe(pd.DataFrame([[c.tn, c.fp], [c.fn, c.tp]], index=["vraiment normal", "vraie anomalie"],
                                    columns=["jugé normal", "signalé"]))
     cols[1].metric("Précision", fr(c.precision, ".3f"), help="Part de vraies anomalies parmi les signalés.")
     cols[2].metric("Rappel", fr(c.recall, ".3f"), help="Part des anomalies qui sont signalées.")
     cols[3].metric("F1", fr(c.f1, ".3f"), help="Moyenne harmonique de la précision et du rappel.")
+    cols[4].metric("Fausses alertes", f"{fr(100 * c.fpr, '.1f')}\u202f%",
+                   help="Part des exemples vraiment normaux qui sont signalés. Le 95ᵉ centile vise 5\u202f%.")
 
 
 def gallery(model, images: torch.Tensor, labels: list[str], values: np.ndarray, caption: str) -> None:

@@ -83,7 +83,7 @@ def sidebar_ui() -> None:
     with st.sidebar:
         st.selectbox("Jeu de données", list(DATASETS), format_func=DATASETS.get, key="dataset",
                      on_change=on_dataset_change,
-                     help="Utilisé par toutes les pages. « Chiffres » fonctionne sans réseau.")
+                     help="Utilisé par toutes les pages. « Chiffres » fonctionne sans réseau.")
         if "dataset_error" in state:
             st.error(state.pop("dataset_error"))
         st.markdown("**Le modèle courant**")
@@ -91,7 +91,7 @@ def sidebar_ui() -> None:
         if job is not None and job.running and not job.done:
             st.info("En cours d'entraînement…")
         elif current is None:
-            st.caption("Non entraîné : rendez-vous sur la page « Entraîner ».")
+            st.caption("Non entraîné : rendez-vous sur la page « Entraîner ».")
         else:
             st.success(f"Entraîné sur {DATASETS[current.dataset]}")
             st.caption(model_summary(current.config))
@@ -109,5 +109,5 @@ def run_page(page) -> None:
         if os.environ.get("AE_DEBUG") == "1":
             raise
         log.exception("page %s failed", page.url_path)
-        st.error("Cette page a rencontré une erreur inattendue. Rechargez-la ; si cela se reproduit, "
+        st.error("Cette page a rencontré une erreur inattendue. Rechargez-la ; si cela se reproduit, "
                  "prévenez votre enseignant.")

@@ -118,7 +118,7 @@ def adopt_checkpoint(content: bytes) -> str:
     try:
         _load(name)
     except DatasetUnavailable as exc:
-        raise CheckpointError(f"Ce modèle a été entraîné sur {DATASETS[name]}, indisponible ici : {exc}") from exc
+        raise CheckpointError(f"Ce modèle a été entraîné sur {DATASETS[name]}, indisponible ici : {exc}") from exc
     state.dataset = name
     set_current_model(CurrentModel(model, config, name, ("upload", hashlib.sha256(content).hexdigest())))
     return name

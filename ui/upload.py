@@ -22,7 +22,7 @@ def _load_model(key: str) -> None:
     if file is not None:
         try:
             name = adopt_checkpoint(file.getvalue())
-            state[f"{key}_upload_ok"] = f"Modèle chargé : il devient le modèle courant ({DATASETS[name]})."
+            state[f"{key}_upload_ok"] = f"Modèle chargé : il devient le modèle courant ({DATASETS[name]})."
         except CheckpointError as exc:
             state[f"{key}_upload_error"] = str(exc)
 
@@ -48,7 +48,7 @@ def example_csv() -> bytes:
 
 def image_score_ui(trainer, data, threshold: float) -> None:
     """An uploaded PNG or JPEG, turned into a dataset image, reconstructed and scored against `threshold`."""
-    st.markdown("**Votre image** (PNG ou JPEG) : convertie en niveaux de gris, recadrée, redimensionnée, "
+    st.markdown("**Votre image** (PNG ou JPEG) : convertie en niveaux de gris, recadrée, redimensionnée, "
                 "inversée si le fond est clair.")
     file = st.file_uploader("Image à tester", type=["png", "jpg", "jpeg"], key="anomalies_image")
     if file is None:
@@ -61,21 +61,21 @@ def image_score_ui(trainer, data, threshold: float) -> None:
     s = float(scores(trainer.model, x)[0])
     gallery(trainer.model, (x * 255).round().to(torch.uint8), ["votre image"], np.array([s]), "Votre image")
     verdict = "signalée comme **anomalie**" if s > threshold else "jugée **normale**"
-    st.markdown(f"Score {fr(s, '.5f')} pour un seuil de {fr(threshold, '.5f')} : {verdict}.")
+    st.markdown(f"Score {fr(s, '.5f')} pour un seuil de {fr(threshold, '.5f')} : {verdict}.")
 
 
 def table_ui():
     """Source, label column and anomaly value; returns (Table, is_anomaly or None, file name), or Nones."""
     persist(anomalies_source="example")
     source = st.radio("Données", ["example", "upload"], key="anomalies_source", horizontal=True,
-                      format_func={"example": "Exemple intégré : tumeurs du sein (scikit-learn)",
+                      format_func={"example": "Exemple intégré : tumeurs du sein (scikit-learn)",
                                    "upload": "Mon fichier CSV"}.get)
     if source == "example":
-        st.caption("Chaque ligne décrit une tumeur par 30 mesures ; toutes les tumeurs bénignes et 20 "
-                   "malignes (5 %), que l'on traite comme des anomalies.")
+        st.caption("Chaque ligne décrit une tumeur par 30 mesures ; toutes les tumeurs bénignes et 20 "
+                   "malignes (5 %), que l'on traite comme des anomalies.")
         content, name = example_csv(), "tumeurs_du_sein.csv"
     else:
-        file = st.file_uploader("Fichier CSV : des colonnes de nombres, une ligne par exemple (5 Mo au plus)",
+        file = st.file_uploader("Fichier CSV : des colonnes de nombres, une ligne par exemple (5 Mo au plus)",
                                 type=["csv", "txt", "tsv"], key="anomalies_csv")
         if file is None:
             return None, None, None
@@ -96,7 +96,7 @@ def table_ui():
         return table, None, name
     counts = table.labels.astype(str).value_counts()
     if not 2 <= len(counts) <= 20:
-        st.warning("La colonne d'étiquettes doit prendre entre 2 et 20 valeurs : elle est ignorée.")
+        st.warning("La colonne d'étiquettes doit prendre entre 2 et 20 valeurs : elle est ignorée.")
         return table, None, name
     value = st.selectbox("Valeur qui désigne une anomalie", list(counts.index[::-1]),
                          key=f"anomalies_value_{name}_{label}")

@@ -1,0 +1,107 @@
+"""Default recipes against their baselines, measured in one run: the figures the pages and README quote.
+
+    python -m ae_core.bench_recipes --data ../shared/data/mnist8k            # everything (about 20 min)
+    python -m ae_core.bench_recipes --data ../shared/data/mnist8k --part pca --ks 1,2,12,32,64
+
+pca:     the training page's default recipe against standard PCA at each code size (held-out squared
+         error summed over the pixels, per image), digits and mnist8k.
+time:    wall time of that recipe on mnist8k and on 60,000 images (shifted copies: full MNIST's size).
+anomaly: the anomaly page's one-class recipe against PCA at the same code size and Isolation Forest,
+         mean ROC AUC over the ten digits of mnist8k and seeds 0-2, at 0 % and 5 % contamination, and
+         the false-alarm rate on new normal images of the 95th-centile threshold.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from .anomaly import baseline_scores, scores, threshold_percentile
+from .baselines import pca_error_curve
+from .data import Dataset, default_data_dir, load_dataset, shifted_copies, train_val_split
+from .recipes import build_trainer, default_spec, one_class_rows, one_class_spec
+
+
+def default_vs_pca(data: Dataset, k: int) -> tuple[float, float, float]:
+    """(autoencoder, PCA) held-out squared error per image, and the training's wall time, at code size k."""
+    trainer = build_trainer(default_spec(data, k), data)
+    trainer.run()
+    train_idx, val_idx = train_val_split(data)
+    pca = float(pca_error_curve(data.images[train_idx], data.images[val_idx], [k])[0])
+    pixels = math.prod(data.image_shape)
+    return trainer.history.val_mse[-1] * pixels, pca * pixels, trainer.history.seconds[-1]
+
+
+def one_class_run(data: Dataset, digit: int, contamination: float, seed: int) -> dict[str, float]:
+    """ROC AUC of the autoencoder, PCA and Isolation Forest trained on one digit, tested on every test
+    image, and the share of new normal test images above the autoencoder's 95th-centile threshold."""
+    from sklearn.metrics import roc_auc_score
+
+    spec = one_class_spec(data, (digit,), contamination, seed=seed)
+    split = one_class_rows(data, spec.rows)
+    trainer = build_trainer(spec, data)
+    trainer.run()
+    test, y = data.images[split.test_idx], split.test_is_anomaly.numpy()
+    ae = scores(trainer.model, test).numpy()
+    base = baseline_scores(data.images[split.train_idx], test, spec.model.latent_dim, seed)
+    reference = scores(trainer.model, data.images[split.reference_idx]).numpy()
+    threshold = threshold_percentile(reference, 95)
+    return {"ae": roc_auc_score(y, ae), "pca": roc_auc_score(y, base["pca"]),
+            "forest": roc_auc_score(y, base["isolation_forest"]), "false_alarms": float((ae[~y] > threshold).mean())}
+
+
+def one_class_table(data: Dataset, contamination: float, seeds=(0, 1, 2)) -> dict[str, np.ndarray]:
+    """Each figure of one_class_run as an array (seeds, 10 digits)."""
+    runs = [[one_class_run(data, d, contamination, s) for d in range(10)] for s in seeds]
+    return {name: np.array([[r[name] for r in row] for row in runs]) for name in runs[0][0]}
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=default_data_dir(), help="folder holding MNIST/raw")
+    parser.add_argument("--part", choices=("pca", "time", "anomaly", "all"), default="all")
+    parser.add_argument("--ks", help="code sizes, e.g. 1,2,12,32 (default: every size of each range)")
+    parser.add_argument("--threads", type=int, default=1, help="1, as each training of the app")
+    args = parser.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    digits, mnist = load_dataset("digits"), load_dataset("mnist", args.data)
+    print(f"{args.threads} thread(s); torch {torch.__version__}; mnist: {mnist.n_train} train / "
+          f"{len(mnist) - mnist.n_train} test images")
+
+    if args.part in ("pca", "all"):
+        print("\n| dataset | k | autoencoder | PCA | ratio | seconds |\n|---|---|---|---|---|---|")
+        for data, ks in ((digits, [*range(1, 17), 20, 24, 32]), (mnist, [*range(1, 33), 64])):
+            for k in [int(k) for k in args.ks.split(",")] if args.ks else ks:
+                ae, pca, s = default_vs_pca(data, k)
+                print(f"| {data.name} | {k} | {ae:.2f} | {pca:.2f} | {ae / pca:.3f} | {s:.1f} |", flush=True)
+
+    if args.part in ("time", "all"):
+        large = shifted_copies(mnist.images[:mnist.n_train])[:60_000]
+        full = Dataset("mnist", torch.cat([large, mnist.images[mnist.n_train:]]),
+                       torch.cat([mnist.labels[:mnist.n_train].repeat(9)[:60_000], mnist.labels[mnist.n_train:]]),
+                       mnist.class_names, n_train=60_000)
+        print("\n| training images | epochs | steps | seconds |\n|---|---|---|---|")
+        for data in (mnist, full):
+            trainer = build_trainer(default_spec(data), data)
+            start = time.perf_counter()
+            trainer.run()
+            print(f"| {data.n_train:,} | {trainer.epoch} | {trainer.epoch * trainer.steps_per_epoch} "
+                  f"| {time.perf_counter() - start:.1f} |", flush=True)
+
+    if args.part in ("anomaly", "all"):
+        print("\n| contamination | autoencoder | PCA | Isolation Forest | false alarms (target 5 %) |"
+              "\n|---|---|---|---|---|")
+        for contamination in (0.0, 0.05):
+            t = one_class_table(mnist, contamination)
+            print(f"| {contamination:.0%} | {100 * t['ae'].mean():.1f} | {100 * t['pca'].mean():.1f} "
+                  f"| {100 * t['forest'].mean():.1f} | {100 * t['false_alarms'].mean():.1f} % |", flush=True)
+            print("  per digit, autoencoder - PCA:", np.round(100 * (t["ae"] - t["pca"]).mean(0), 1).tolist())
+
+
+if __name__ == "__main__":
+    main()
