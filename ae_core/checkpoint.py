@@ -93,7 +93,7 @@ def load_checkpoint(data: bytes) -> tuple[nn.Module, ModelConfig, dict[str, Any]
         raise CheckpointError("Ce fichier PyTorch ne vient pas de l'atelier : "
                               "téléchargez un modèle depuis la page « Entraîner ».")
     if blob.get("version") != VERSION:
-        raise CheckpointError(f"Version de fichier non prise en charge : {blob.get('version')!r}.")
+        raise CheckpointError(f"Version de fichier non prise en charge : {blob.get('version')!r}.")
     config, meta = _check_config(blob)
     state = blob.get("state_dict")
     if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):

@@ -38,7 +38,7 @@ def read_image(data: bytes, image_shape: tuple[int, int, int], max_bytes: int = 
     try:
         img = Image.open(io.BytesIO(data))
     except Image.DecompressionBombError as exc:  # PIL's own, far larger limit
-        raise ReaderError(f"Image trop grande : {limit}") from exc
+        raise ReaderError(f"Image trop grande : {limit}") from exc
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError) as exc:
         raise ReaderError("Ce fichier n'est pas une image PNG ou JPEG lisible.") from exc
     if img.format not in ("PNG", "JPEG"):

@@ -113,12 +113,12 @@ def parse_csv(data: bytes, max_bytes: int = MAX_CSV_BYTES) -> tuple[pd.DataFrame
     if len(names) < 2:
         raise ReaderError("Une seule colonne trouvée : le séparateur n'est peut-être pas reconnu "
                           "(virgule, point-virgule, tabulation ou barre verticale), "
-                          "ou le tableau n'a qu'une colonne ; il en faut au moins deux.")
+                          "ou le fichier n'a qu'une colonne ; il en faut au moins deux.")
     if len(names) > MAX_COLUMNS:
         raise ReaderError(f"Trop de colonnes ({len(names)}) : la limite est de {MAX_COLUMNS}.")
     duplicated = sorted({n for n in names if names.count(n) > 1})
     if duplicated:
-        raise ReaderError("Noms de colonnes en double : " + ", ".join(f"« {n} »" for n in duplicated)
+        raise ReaderError("Noms de colonnes en double : " + ", ".join(f"« {n} »" for n in duplicated)
                           + ". Renommez-les pour que chaque colonne ait un nom unique.")
     text, trailing = _strip_trailing_separators(text, sep)
     try:

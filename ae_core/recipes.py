@@ -278,7 +278,7 @@ def table_spec(data: Dataset, seed: int = 0) -> RunSpec:
     """An MLP autoencoder (MSE, linear output) for a table of standardised columns viewed as (N, 1, 1, F)."""
     n_features, n_rows = data.image_shape[-1], len(data)
     if n_features < 2:
-        raise SpecError(f"Un autoencodeur de tableau a besoin d'au moins 2 colonnes (reçu : {n_features}).")
+        raise SpecError(f"Un autoencodeur de données tabulaires a besoin d'au moins 2 colonnes (reçu : {n_features}).")
     hidden = max(8, min(64, 2 * n_features))
     latent = max(1, min(8, n_features // 3))
     model = ModelConfig("mlp", data.image_shape, latent, (hidden,), "linear", "linear")

@@ -5,7 +5,7 @@ import streamlit as st
 from ae_core import ModelConfig
 from ae_core.describe import architecture_dot
 from ui.fmt import model_summary
-from ui.lesson import lesson_text, lesson_ui, quiz_score, quiz_ui
+from ui.lesson import closing_ui, lesson_text, lesson_ui, quiz_score
 from ui.shell import route_through_app
 from ui.state import current_dataset, current_model
 
@@ -53,4 +53,4 @@ with right:
               help="Répondez aux quiz à la fin de chaque leçon ; le score reste pendant la session.")
 
 lesson_ui("accueil")
-quiz_ui("accueil")
+closing_ui("accueil")

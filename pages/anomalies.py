@@ -9,7 +9,7 @@ from ae_core.anomaly import baseline_scores, confusion_at, missed_anomalies, sco
 from ae_core.readers import scored_csv
 from ae_core.recipes import one_class_rows, one_class_spec, table_spec
 from ui.charts import histogram, roc_pr_figures
-from ui.lesson import lesson_text, lesson_ui, quiz_ui
+from ui.lesson import closing_ui, lesson_text, lesson_ui
 from ui.live import train_ui
 from ui.scores import decision_ui, gallery, threshold_ui
 from ui.shell import route_through_app
@@ -95,7 +95,7 @@ def table_section() -> None:
         for old in list(tables)[:-4]:  # the last few tables are enough to show a job's results
             if job is None or old != job.specs[0].dataset:
                 tables.pop(old)
-        trainer = train_ui("anomalies_tab", table_spec(data), data, start_label="Entraîner sur ce tableau")
+        trainer = train_ui("anomalies_tab", table_spec(data), data, start_label="Entraîner sur ces données")
     if trainer is None or not trainer.trained:
         return
     table, is_anomaly, name = tables[trainer.spec.dataset]
@@ -132,4 +132,4 @@ with images_tab:
     images_section()
 with table_tab:
     table_section()
-quiz_ui("anomalies")
+closing_ui("anomalies")

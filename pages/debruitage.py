@@ -10,7 +10,7 @@ from ae_core.recipes import restoration_spec
 from ui.charts import noise_curve_figure
 from ui.fmt import fr, held_out
 from ui.images import compare_ui
-from ui.lesson import lesson_ui, quiz_ui
+from ui.lesson import closing_ui, lesson_ui
 from ui.live import finished, train_ui
 from ui.shell import route_through_app
 from ui.state import current_dataset, current_model, memo, persist, state
@@ -143,4 +143,4 @@ with tab_hole:
     hole_tab(data, x, plain)
 with tab_sr:
     resolution_tab(data, x)
-quiz_ui("debruitage")
+closing_ui("debruitage")

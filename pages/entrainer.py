@@ -17,7 +17,7 @@ from ae_core import (
 from ae_core.describe import pytorch_code
 from ae_core.images import mosaic
 from ui.fmt import fr, held_out, parse_widths
-from ui.lesson import lesson_ui, quiz_ui
+from ui.lesson import closing_ui, lesson_ui
 from ui.live import train_ui
 from ui.shell import route_through_app
 from ui.state import (
@@ -36,7 +36,7 @@ ARCHS = {
     "mlp": "Perceptron multicouche (MLP)",
     "conv": "Convolutif",
     "course_mlp": "MLP du cours ({pixels}-128-64-12, ReLU au goulot)",
-    "course_conv": "Convolutif du cours (sans goulot : code plus grand que l'image)",
+    "course_conv": "Convolutif du cours (sans goulot : code plus grand que l'image)",
 }
 LRS = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1, 1.0]
 
@@ -70,7 +70,7 @@ def spec_ui(data) -> RunSpec:
                         help="BCE pour des pixels entre 0 et 1 ; MSE pour des données continues.")
         lr = c2.select_slider("Taux d'apprentissage", LRS, key="train_lr",
                               help="Le pas maximal d'Adam. Trop grand, l'entraînement diverge.")
-        noise = c2.slider("Bruit de débruitage", 0.0, 1.0, step=0.05, key="train_noise",
+        noise = c2.slider("Bruit ajouté à l'entrée", 0.0, 1.0, step=0.05, key="train_noise",
                           help="0 : autoencodeur ordinaire. Sinon, l'entrée reçoit un bruit gaussien "
                                "x + f·N(0, 1) et la cible reste l'image propre.")
         epochs = c3.slider("Époques", 1, 100, key="train_epochs",
@@ -97,8 +97,8 @@ def live_grid(trainer) -> None:
     grid = memo("train_live_grid", (trainer.spec, trainer.epoch), lambda: mosaic(
         torch.cat([images.float() / 255, reconstruct(trainer.model, images)]), ncols=8,
         scale=4 if images.shape[-1] > 8 else 12))
-    st.image(grid, caption=f"En haut : images de {held_out(current_dataset())}. "
-                           "En bas : leurs reconstructions actuelles.")
+    st.image(grid, caption=f"En haut : images de {held_out(current_dataset())}. "
+                           "En bas : leurs reconstructions actuelles.")
 
 
 def results_ui(current: CurrentModel) -> None:
@@ -109,7 +109,7 @@ def results_ui(current: CurrentModel) -> None:
     cols[0].metric(f"MSE par pixel ({split})", fr(mse), help=f"Erreur par image : {fr(mse * pixels, '.2f')} "
                    f"(somme sur les {pixels} pixels).")
     cols[1].metric("PSNR", f"{fr(10 * math.log10(1 / mse), '.1f')}\u00a0dB")
-    cols[2].metric("Nombres : image → code", f"{pixels} → {k}",
+    cols[2].metric("Nombres : image → code", f"{pixels} → {k}",
                    help="Un rapport de dimensions, pas d'octets : un pixel tient sur 1 octet, "
                         "un nombre du code sur 4 (float32).")
     cols[3].metric(f"MSE par pixel de l'ACP à {k} composantes", fr(pca) if k < pixels else "—")
@@ -156,4 +156,4 @@ with st.expander("Code PyTorch équivalent"):
 
 st.subheader("Enregistrer ou recharger un modèle")
 checkpoint_ui("train", current)
-quiz_ui("entrainer")
+closing_ui("entrainer")

@@ -15,7 +15,7 @@ from ui.charts import MAP_POINTS, cloud_figure, error_curve_figure, flat_map_fig
 from ui.fmt import fr, held_out
 from ui.images import show_images
 from ui.latent import decode_anywhere_ui, interpolation_ui
-from ui.lesson import lesson_text, lesson_ui, quiz_ui
+from ui.lesson import closing_ui, lesson_text, lesson_ui
 from ui.live import shared_train_ui, train_ui
 from ui.shell import route_through_app
 from ui.state import current_dataset, current_model, get_dataset, manifold, memo, persist, remember_click, state
@@ -89,7 +89,7 @@ def maps_section(data, model, key, train_idx, val_idx):
             acc = memo("latent_probes", key, lambda: probe_scores(model, maps.pca, data, train_idx, val_idx))
         for col, name, label in zip(st.columns(3), acc, (f"codes de l'autoencodeur ({maps.plane.dim})",
                                                          "codes de l'ACP (2)", "pixels bruts")):
-            col.metric(f"Précision de la sonde : {label}", f"{fr(100 * acc[name], '.1f')} %")
+            col.metric(f"Exactitude de la sonde : {label}", f"{fr(100 * acc[name], '.1f')} %")
     return maps, labels, selected
 
 
@@ -146,4 +146,4 @@ if explored is not None:
     interpolation_ui("latent", model, data.images[maps.rows], names, selected or 0)
 curve_section(data)
 manifold_section()
-quiz_ui("espace_latent")
+closing_ui("espace_latent")

@@ -63,7 +63,7 @@ def test_home_shows_diagram_links_and_quiz_score():
     at.radio(key="quiz_accueil_0").set_value(1).run()
     assert "Bonne réponse" in at.success[0].value
     assert at.metric[0].value == "1 / 1"
-    at.radio(key="quiz_accueil_1").set_value(0).run()
+    at.radio(key="quiz_accueil_1").set_value(1).run()
     assert "Pas tout à fait" in at.error[0].value and at.metric[0].value == "1 / 2"
 
 
@@ -74,9 +74,9 @@ def test_full_default_training_on_digits_beats_pca():
     current = at.session_state["current_model"]
     assert current.model is trainer.model and current.dataset == "digits"
     metrics = {m.label: m.value for m in at.metric}
-    assert set(metrics) >= {"MSE par pixel (validation)", "PSNR", "Nombres : image → code"}
+    assert set(metrics) >= {"MSE par pixel (validation)", "PSNR", "Nombres : image → code"}
     assert "," in metrics["MSE par pixel (validation)"]  # French decimal comma
-    assert metrics["Nombres : image → code"] == "64 → 12"
+    assert metrics["Nombres : image → code"] == "64 → 12"
     assert "reconstruit mieux que l'ACP" in at.success[0].value
     assert "class Autoencoder" in at.code[0].value
 

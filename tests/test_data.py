@@ -57,7 +57,7 @@ def test_real_mnist8k(mnist8k):
 def test_failed_download_raises_french_error(tmp_path, monkeypatch):
     # Port 9 on loopback refuses at once: the real download code runs and fails, nothing leaves the machine.
     monkeypatch.setattr(datasets.FashionMNIST, "mirrors", ["http://127.0.0.1:9/"])
-    with pytest.raises(DatasetUnavailable, match="Impossible de télécharger.*« Chiffres »"):
+    with pytest.raises(DatasetUnavailable, match="Impossible de télécharger.*« Chiffres »"):
         load_dataset("fashion_mnist", tmp_path)
 
 

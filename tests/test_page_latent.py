@@ -54,7 +54,7 @@ def test_page_trains_a_2d_autoencoder_and_compares_it_with_pca(at):
 
     click(at, "Calculer les sondes linéaires")
     labels = [m.label for m in at.metric]
-    assert "Précision de la sonde : pixels bruts" in labels
+    assert "Exactitude de la sonde : pixels bruts" in labels
 
 
 def test_error_curve_is_trained_once_with_progress_and_shows_the_ratio_at_each_k(at):

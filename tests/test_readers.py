@@ -67,7 +67,7 @@ def test_nan_and_infinite_values_are_counted_and_replaced_by_the_median():
 def test_constant_columns_are_dropped_with_a_note():
     text = "a,b,k\n" + "".join(f"{i},{i * i % 7},5\n" for i in range(25))
     t = read_csv(text.encode())
-    assert t.features == ("a", "b") and any("« k »" in n for n in t.notes)
+    assert t.features == ("a", "b") and any("« k »" in n for n in t.notes)
 
 
 def test_scored_csv_adds_score_and_flag_columns():
@@ -87,7 +87,7 @@ def test_scored_csv_adds_score_and_flag_columns():
     (b"a,b\n1,2\n", ["lignes"]),
     (b"a,b\n" + b"1,2\n" * (MIN_ROWS - 1), [str(MIN_ROWS)]),
     (b"valeur\n" + b"1\n" * 40, ["une seule colonne"]),
-    (b"a;b;a\n" + b"1;2;3\n" * 30, ["double", "« a »"]),
+    (b"a;b;a\n" + b"1;2;3\n" * 30, ["double", "« a »"]),
     (b"nom,ville\n" + b"Ana,Lyon\n" * 30, ["aucune colonne num"]),
     (b"x,nom\n" + b"".join(b"%d,Ana\n" % i for i in range(30)), ["une seule colonne num"]),
     (b"a,b\n" + b"1,2\n" * 30 + b"1,2,3,4\n", ["champs"]),

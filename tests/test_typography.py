@@ -24,7 +24,8 @@ RULES = [
     (re.compile(r"\d %|\d%"), "percent sign without a non-breaking space"),
     (re.compile(r"\d \d{3}\b"), "ordinary space between groups of digits"),
 ]
-FRENCH = re.compile(r"[éèêàçùûôîœÉÈÀÇ«]|\b(le|la|les|des|une|est|pour|sur|avec|dans)\b")
+# French-looking: accents, common words, or a space before « : ; ! ? » (which English never has).
+FRENCH = re.compile(r"[éèêàçùûôîœÉÈÀÇ«]|\b(le|la|les|des|une|est|pour|sur|avec|dans)\b|\s[:;!?](\s|$)")
 # Skipped: math, code, addresses, and English titles of references (in English quotes “…”).
 MATH_CODE = re.compile(r"\$\$.*?\$\$|\$[^$\n]+\$|```.*?```|`[^`\n]+`|https?://\S+|“[^”]*”", re.S)
 

@@ -18,7 +18,7 @@ def model_summary(config: ModelConfig) -> str:
     """A short French description of a model configuration."""
     arch = "perceptron multicouche" if config.arch == "mlp" else "convolutif"
     if config.latent_dim is None:
-        return f"{arch}, sans goulot : code plus grand que l'image ({config.code_dim} nombres)"
+        return f"{arch}, sans goulot : code plus grand que l'image ({config.code_dim} nombres)"
     return f"{arch}, espace latent de dimension {config.latent_dim}"
 
 

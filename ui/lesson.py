@@ -1,4 +1,9 @@
-"""A page's lesson (lessons/<page>.md) and its quiz (lessons/<page>.toml), drawn as separate pieces."""
+"""A page's lesson and its closing, drawn as separate pieces.
+
+lessons/<page>_plan.md (objectives, prerequisites, time) and lessons/<page>.md open the page;
+lessons/<page>_exercices.md (guided exercises), lessons/<page>.toml (the quiz) and
+lessons/<page>_retenir.md (« À retenir ») close it, after the experiment.
+"""
 
 from __future__ import annotations
 
@@ -38,10 +43,20 @@ def _record_answer(page_id: str, i: int, answer: int) -> None:
         results[i] = choice == answer
 
 
-def lesson_ui(page_id: str, expanded: bool = False) -> None:
-    """The page's lesson in a collapsible block."""
-    with st.expander("Leçon", expanded=expanded, icon=":material/menu_book:"):
+def lesson_ui(page_id: str) -> None:
+    """The page's plan in a box, then its lesson, open (a learner may fold it away)."""
+    st.container(border=True, key=f"{page_id}_plan").markdown(lesson_text(f"{page_id}_plan"))
+    with st.expander("Leçon", expanded=True, icon=":material/menu_book:"):
         st.markdown(lesson_text(page_id))
+
+
+def closing_ui(page_id: str) -> None:
+    """After the experiment: guided exercises (where the page has some), the quiz, « À retenir »."""
+    if (LESSONS / f"{page_id}_exercices.md").exists():
+        with st.expander("Exercices guidés", expanded=True, icon=":material/science:"):
+            st.markdown(lesson_text(f"{page_id}_exercices"))
+    quiz_ui(page_id)
+    st.success(lesson_text(f"{page_id}_retenir"), icon=":material/bookmark:")
 
 
 def quiz_ui(page_id: str) -> None:

@@ -73,7 +73,7 @@ def train_ui(key: str, spec: RunSpec, data: Dataset, start_label: str = "Démarr
         cols[1].button("Pause" if job.running else "Reprendre", key=f"{key}_toggle", on_click=_toggle, args=(key,))
     if job is not None:
         cols[2].button("Réinitialiser", key=f"{key}_reset", on_click=_reset, args=(key,))
-        cols[3].toggle("Échelle log", key=f"{key}_log")
+        cols[3].toggle("Échelle logarithmique", key=f"{key}_log")
     if job is None:
         if f"{key}_error" in state:
             st.error(state[f"{key}_error"])

@@ -83,7 +83,7 @@ def sidebar_ui() -> None:
     with st.sidebar:
         st.selectbox("Jeu de données", list(DATASETS), format_func=DATASETS.get, key="dataset",
                      on_change=on_dataset_change,
-                     help="Utilisé par toutes les pages. « Chiffres » fonctionne sans réseau.")
+                     help="Utilisé par toutes les pages. « Chiffres » fonctionne sans connexion Internet.")
         if "dataset_error" in state:
             st.error(state.pop("dataset_error"))
         st.markdown("**Le modèle courant**")

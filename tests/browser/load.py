@@ -175,13 +175,13 @@ def main():
         r = run(args.learners, browser, lower_self=True)
         browser.close()
     times = r["server_times"]
-    print(f"learners: {r['learners']}, pages showing « Résultat »: {r['finished']}, with an error: {len(r['errors'])}")
-    print(f"one training alone: {r['one_cpu_s']:.2f} s of server CPU, « Résultat » after {r['solo_page_s']:.1f} s")
+    print(f"learners: {r['learners']}, pages showing « Résultat »: {r['finished']}, with an error: {len(r['errors'])}")
+    print(f"one training alone: {r['one_cpu_s']:.2f} s of server CPU, « Résultat » after {r['solo_page_s']:.1f} s")
     print(f"CPU-bound limit: {r['learners']} x {r['one_cpu_s']:.2f} s / {r['cores']} cores = {r['cpu_bound_s']:.1f} s")
     if times:
         print(f"server-side completion (s): fastest {times[0]:.1f}, median {times[len(times) // 2]:.1f}, "
               f"slowest {times[-1]:.1f} = {times[-1] / r['cpu_bound_s']:.2f} x the limit")
-    print("« Résultat » on the page (s): " + ", ".join(f"{t:.1f}" for t in r["page_times"]))
+    print("« Résultat » on the page (s): " + ", ".join(f"{t:.1f}" for t in r["page_times"]))
     print(f"CPU during the {r['wall_s']:.0f} s of the run: server {r['server_cpu_s']:.1f} s, "
           f"browsers {r['browsers_cpu_s']:.1f} s")
     print(f"server RSS: {r['one_session_mb']:.0f} MB with one session, {r['all_sessions_mb']:.0f} MB with "

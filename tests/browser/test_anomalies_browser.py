@@ -34,9 +34,9 @@ def test_upload_csv_train_and_download_the_scores(page, tmp_path):
     measurements_csv(tmp_path / "mesures.csv")
     panel = page.get_by_role("tabpanel", name="Vos données (CSV)")
     panel.locator('input[type="file"]').set_input_files(tmp_path / "mesures.csv")
-    page.get_by_text("séparateur : point-virgule ; 60 lignes, 3 colonnes").wait_for(timeout=30_000)
+    page.get_by_text("séparateur : point-virgule ; 60 lignes, 3 colonnes").wait_for(timeout=30_000)
 
-    page.get_by_role("button", name="Entraîner sur ce tableau").click()
+    page.get_by_role("button", name="Entraîner sur ces données").click()
     download_button = page.get_by_role("button", name="Télécharger le CSV avec les scores")
     download_button.wait_for(timeout=180_000)
     wait_ready(page)
