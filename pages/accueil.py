@@ -11,13 +11,13 @@ from ui.state import current_dataset, current_model
 
 USES = [
     ("Réduction de dimension, comparée à l'ACP", "pages/espace_latent.py", ":material/scatter_plot:"),
-    ("Génération : décoder n'importe quel point de l'espace latent", "pages/espace_latent.py",
-     ":material/grid_view:"),
+    ("Décoder n'importe quel point de l'espace latent (générer vraiment demande un VAE)",
+     "pages/espace_latent.py", ":material/grid_view:"),
     ("Débruitage d'images", "pages/debruitage.py", ":material/auto_fix_high:"),
     ("Restauration : inpainting et super-résolution", "pages/debruitage.py", ":material/healing:"),
     ("Détection d'anomalies par l'erreur de reconstruction", "pages/anomalies.py",
      ":material/troubleshoot:"),
-    ("Compression : le taux de compression du goulot", "pages/entrainer.py", ":material/compress:"),
+    ("Compression : combien de nombres passent par le goulot", "pages/entrainer.py", ":material/compress:"),
 ]
 PATH = [
     ("1. Entraîner un premier autoencodeur et regarder ses reconstructions", "pages/entrainer.py"),
@@ -53,4 +53,8 @@ with right:
               help="Répondez aux quiz à la fin de chaque leçon ; le score reste pendant la session.")
 
 lesson_ui("accueil")
+with st.expander("Glossaire français – anglais", icon=":material/translate:"):
+    st.markdown(lesson_text("glossaire"))
+with st.expander("Références et lectures", icon=":material/library_books:"):
+    st.markdown(lesson_text("references"))
 closing_ui("accueil")

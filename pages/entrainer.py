@@ -72,7 +72,7 @@ def spec_ui(data) -> RunSpec:
                               help="Le pas maximal d'Adam. Trop grand, l'entraînement diverge.")
         noise = c2.slider("Bruit ajouté à l'entrée", 0.0, 1.0, step=0.05, key="train_noise",
                           help="0 : autoencodeur ordinaire. Sinon, l'entrée reçoit un bruit gaussien "
-                               "x + f·N(0, 1) et la cible reste l'image propre.")
+                               "x + σ·N(0, 1), σ étant ce réglage, et la cible reste l'image propre.")
         epochs = c3.slider("Époques", 1, 100, key="train_epochs",
                            help="Nombre de passages sur tout le jeu d'entraînement.")
         batch = c3.select_slider("Taille de lot", [16, 32, 64, 128, 256, 512], key="train_batch",
@@ -112,7 +112,10 @@ def results_ui(current: CurrentModel) -> None:
     cols[2].metric("Nombres : image → code", f"{pixels} → {k}",
                    help="Un rapport de dimensions, pas d'octets : un pixel tient sur 1 octet, "
                         "un nombre du code sur 4 (float32).")
-    cols[3].metric(f"MSE par pixel de l'ACP à {k} composantes", fr(pca) if k < pixels else "—")
+    if k < pixels:
+        cols[3].metric(f"MSE par pixel de l'ACP à {k} composantes", fr(pca))
+    else:
+        cols[3].metric("MSE par pixel de l'ACP", "sans objet", help="Le code n'est pas plus petit que l'image.")
     if k >= pixels:
         st.warning("Le code est au moins aussi grand que l'image : ce modèle ne compresse pas, "
                    "et l'ACP avec autant de composantes reconstruirait parfaitement.")

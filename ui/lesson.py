@@ -22,7 +22,8 @@ def lesson_text(name: str) -> str:
 
 
 def load_quiz(page_id: str) -> list[dict]:
-    """Questions of lessons/<page_id>.toml: question, choices, answer (index), explanation."""
+    """Questions of lessons/<page_id>.toml: question, choices, answer (index), explanation, and
+    optionally kind: "prediction" (asked before running the experiment) or "calculation"."""
     with open(LESSONS / f"{page_id}.toml", "rb") as f:
         return tomllib.load(f)["questions"]
 
@@ -63,7 +64,8 @@ def quiz_ui(page_id: str) -> None:
     """The page's quiz, each answer explained at once."""
     st.subheader("Quiz")
     for i, q in enumerate(load_quiz(page_id)):
-        choice = st.radio(q["question"], range(len(q["choices"])), index=None,
+        label = {"prediction": "Prédiction — ", "calculation": "Calcul — "}.get(q.get("kind"), "") + q["question"]
+        choice = st.radio(label, range(len(q["choices"])), index=None,
                           format_func=lambda j, q=q: q["choices"][j], key=f"quiz_{page_id}_{i}",
                           on_change=_record_answer, args=(page_id, i, q["answer"]))
         if choice is None:
