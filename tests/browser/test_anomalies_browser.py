@@ -61,6 +61,9 @@ def test_train_on_images_then_score_an_uploaded_drawing(page, tmp_path):
     page.get_by_role("button", name="Entraîner sur les classes normales").click()
     page.get_by_text("Comparaison sur la même séparation des données").wait_for(timeout=180_000)
     wait_ready(page)
+    false_alarms = page.get_by_test_id("stMetric").filter(has_text="Fausses alertes")
+    assert false_alarms.is_visible() and "%" in false_alarms.inner_text()  # next to the 5 % the preset aims at
+    assert page.get_by_text("À retenir").is_visible() and page.get_by_text("Exercices guidés").is_visible()
     drawing = np.full((64, 64), 255, np.uint8)  # a dark "1" on white paper, as a learner would draw it
     drawing[10:54, 28:36] = 0
     Image.fromarray(drawing).save(tmp_path / "un.png")
