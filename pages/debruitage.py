@@ -8,7 +8,7 @@ from ae_core.corruption import apply_mask, low_resolution, random_pixel_mask, sq
 from ae_core.images import highlight
 from ae_core.recipes import restoration_spec
 from ui.charts import noise_curve_figure
-from ui.fmt import fr, held_out
+from ui.fmt import fr, fr2, held_out, steps
 from ui.images import compare_ui
 from ui.lesson import closing_ui, lesson_ui
 from ui.live import finished, train_ui
@@ -42,7 +42,7 @@ def plain_model_ui(data):
 def noise_tab(data, x, val_idx):
     cols = st.columns(2)
     noise = cols[0].selectbox("Type de bruit", list(NOISES), format_func=NOISES.get, key="debruitage_noise")
-    level = cols[1].slider("Niveau de bruit", 0.0, 1.0, step=0.05, key="debruitage_level",
+    level = cols[1].select_slider("Niveau de bruit", steps(0.0, 1.0), key="debruitage_level", format_func=fr2,
                            help="Gaussien : x + niveau × N(0, 1), ramené dans [0, 1]. "
                                 "Sel et poivre, masquage : part des pixels touchés.")
     dae_key = f"debruitage_dae_{noise}"
@@ -50,7 +50,8 @@ def noise_tab(data, x, val_idx):
                      expanded=model_of(dae_key, data) is None or model_of("debruitage_plain", data) is None):
         plain, plain_key = plain_model_ui(data)
         st.markdown(f"**Autoencodeur débruiteur** (bruit {NOISES[noise]})")
-        train_level = st.slider("Niveau de bruit à l'entraînement", 0.05, 1.0, step=0.05, key="debruitage_train_level")
+        train_level = st.select_slider("Niveau de bruit à l'entraînement", steps(0.05, 1.0),
+                                       key="debruitage_train_level", format_func=fr2)
         train_ui(dae_key, restoration_spec(data, Corruption(noise, train_level)), data,
                  start_label="Entraîner l'autoencodeur débruiteur")
     dae = finished(dae_key, data.name)
@@ -89,7 +90,8 @@ def hole_tab(data, x, plain):
         left = cols[3].slider("Colonne du coin", 0, w - 1, left, key=f"debruitage_left_{h}")
         mask = square_mask(data.image_shape, top, left, size).expand_as(x)
     else:
-        share = cols[1].slider("Part de pixels effacés", 0.05, 0.9, 0.3, step=0.05, key="debruitage_share")
+        share = cols[1].select_slider("Part de pixels effacés", steps(0.05, 0.9), 0.3, key="debruitage_share",
+                                      format_func=fr2)
         mask = random_pixel_mask(tuple(x.shape), share, torch.Generator().manual_seed(0))
     with st.expander("Entraîner l'autoencodeur à combler les trous",
                      expanded=model_of("debruitage_inpaint", data) is None):

@@ -16,7 +16,7 @@ from ae_core import (
 )
 from ae_core.describe import pytorch_code
 from ae_core.images import mosaic
-from ui.fmt import fr, held_out, parse_widths
+from ui.fmt import fr, fr2, held_out, parse_widths, steps
 from ui.lesson import closing_ui, lesson_ui
 from ui.live import train_ui
 from ui.shell import route_through_app
@@ -68,9 +68,10 @@ def spec_ui(data) -> RunSpec:
         loss = c2.radio("Perte", ["bce", "mse"], key="train_loss", horizontal=True,
                         format_func={"bce": "entropie croisée binaire (BCE)", "mse": "erreur quadratique (MSE)"}.get,
                         help="BCE pour des pixels entre 0 et 1 ; MSE pour des données continues.")
-        lr = c2.select_slider("Taux d'apprentissage", LRS, key="train_lr",
+        lr = c2.select_slider("Taux d'apprentissage", LRS, key="train_lr", format_func=lambda v: fr(v, "g"),
                               help="Le pas maximal d'Adam. Trop grand, l'entraînement diverge.")
-        noise = c2.slider("Bruit ajouté à l'entrée", 0.0, 1.0, step=0.05, key="train_noise",
+        noise = c2.select_slider("Bruit ajouté à l'entrée", steps(0.0, 1.0), key="train_noise",
+                                 format_func=fr2,
                           help="0 : autoencodeur ordinaire. Sinon, l'entrée reçoit un bruit gaussien "
                                "x + σ·N(0, 1), σ étant ce réglage, et la cible reste l'image propre.")
         epochs = c3.slider("Époques", 1, 100, key="train_epochs",
@@ -113,9 +114,9 @@ def results_ui(current: CurrentModel) -> None:
                    help="Un rapport de dimensions, pas d'octets : un pixel tient sur 1 octet, "
                         "un nombre du code sur 4 (float32).")
     if k < pixels:
-        cols[3].metric(f"MSE par pixel de l'ACP à {k} composantes", fr(pca))
+        cols[3].metric(f"ACP à {k} composantes", fr(pca), help="MSE par pixel de l'ACP standard, mêmes images.")
     else:
-        cols[3].metric("MSE par pixel de l'ACP", "sans objet", help="Le code n'est pas plus petit que l'image.")
+        cols[3].metric("ACP", "sans objet", help="Le code n'est pas plus petit que l'image.")
     if k >= pixels:
         st.warning("Le code est au moins aussi grand que l'image : ce modèle ne comprime pas, "
                    "et l'ACP avec autant de composantes reconstruirait parfaitement.")

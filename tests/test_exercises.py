@@ -26,6 +26,14 @@ def test_training_page_exercises(digits, k, bottleneck, ae, pca):
     assert got_ae == pytest.approx(ae, rel=0.2) and got_pca == pytest.approx(pca, rel=0.15)
 
 
+def test_training_page_exercise_with_too_large_a_step(digits):
+    trainer = build_trainer(default_spec(digits, 12, lr=1.0), digits)
+    trainer.run()
+    train_idx, val_idx = train_val_split(digits)
+    pca_1 = float(pca_error_curve(digits.images[train_idx], digits.images[val_idx], [1])[0])
+    assert trainer.history.train_loss[-1] > 0.4 and trainer.history.val_mse[-1] > pca_1
+
+
 def test_anomaly_page_exercise_on_dirty_data(digits):
     aucs = {}
     for contamination in (0.05, 0.2):

@@ -46,21 +46,23 @@ def test_images_training_then_threshold_and_presets(at):
     split = one_class_rows(load_dataset("digits"), spec.rows)
     y = split.test_is_anomaly.numpy()
     assert len(ref_s) == len(split.reference_idx)  # held-out normal images set the threshold
-    slider = at.slider(key="anomalies_threshold")
+    slider = at.select_slider(key="anomalies_threshold")
     assert slider.value == pytest.approx(np.percentile(ref_s, 95), rel=1e-4)  # default preset
     before = metrics(at)
     assert before["Rappel"][0] == pytest.approx(confusion_at(test_s, y, slider.value).recall, abs=1e-3)
     assert before["Rappel"][0] > 0.5  # digits: one digit against the nine others is easy
     assert before["Fausses alertes"][0] == pytest.approx(100 * confusion_at(test_s, y, slider.value).fpr, abs=0.1)
 
-    slider.set_value(float(np.percentile(test_s, 99))).run()
+    steps = np.linspace(0.0, max(test_s.max(), ref_s.max()), 201)  # the slider's steps (ui/scores.py)
+    higher = float(steps[steps >= np.percentile(test_s, 99)][0])
+    slider.set_value(higher).run()
     after = metrics(at)
     assert after["Rappel"][0] < before["Rappel"][0]  # a higher threshold flags fewer anomalies
     assert after["Précision"][0] == pytest.approx(
-        confusion_at(test_s, y, at.slider(key="anomalies_threshold").value).precision, abs=1e-3)
+        confusion_at(test_s, y, at.select_slider(key="anomalies_threshold").value).precision, abs=1e-3)
 
     at.button(key="anomalies_threshold_3sigma").click().run()
-    assert at.slider(key="anomalies_threshold").value == pytest.approx(threshold_mean_std(ref_s), rel=1e-4)
+    assert at.select_slider(key="anomalies_threshold").value == pytest.approx(threshold_mean_std(ref_s), rel=1e-4)
     table = at.dataframe[1].value  # AUC of the autoencoder and both baselines
     assert list(table.index) == ["Autoencodeur", "ACP à 4 composantes", "Forêt d'isolement"]
     assert (table["AUC"] > 0.7).all()
@@ -85,7 +87,7 @@ def test_table_example_trains_and_scores_every_row(at):
     s = memo(at, "anomalies_tab_scores")[0]
     assert s.shape == (377,)
     assert at.get("download_button")[0].label == "Télécharger le CSV avec les scores"
-    flagged = int((s > at.slider(key="anomalies_tab_threshold").value).sum())
+    flagged = int((s > at.select_slider(key="anomalies_tab_threshold").value).sum())
     assert any(m.value.startswith(f"**{flagged}** lignes signalées sur 377") for m in at.markdown)
     auc = at.dataframe[-1].value["AUC"]
     assert auc["Autoencodeur"] > 0.7 and auc["Forêt d'isolement"] > 0.7

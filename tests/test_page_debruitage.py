@@ -50,7 +50,7 @@ def test_train_then_move_the_noise_slider_without_retraining(at):
     dae_trainer = at.session_state[f"{PREFIX}_dae_gaussian"].trainer
     epoch = dae_trainer.epoch
 
-    at.slider(key="debruitage_level").set_value(0.6).run()
+    at.select_slider(key="debruitage_level").set_value(0.6).run()
     assert not at.exception
     noisy2, plain2, dae2 = (db(v) for v in psnrs(at)[1:4])
     assert noisy2 < noisy - 2 and dae2 < dae and plain2 != plain

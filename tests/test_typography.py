@@ -44,24 +44,18 @@ def python_strings(path: Path) -> list[tuple[int, str]]:
                   if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
                   and node.body and isinstance(node.body[0], ast.Expr)}
     format_specs = {id(n.format_spec) for n in ast.walk(tree) if isinstance(n, ast.FormattedValue) and n.format_spec}
+    skipped = docstrings | {id(v) for n in ast.walk(tree) if isinstance(n, ast.JoinedStr) for v in n.values}
     found = []
     for node in ast.walk(tree):
         if isinstance(node, ast.JoinedStr) and id(node) not in format_specs:
             text = "".join(v.value if isinstance(v, ast.Constant) else "0" for v in node.values)
-        elif (isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings
-              and not _in_fstring(node, tree)):
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in skipped:
             text = node.value
         else:
             continue
         if FRENCH.search(text) and not text.startswith("<style>"):
             found.append((node.lineno, text))
     return found
-
-
-def _in_fstring(node: ast.AST, tree: ast.AST, _cache: dict = {}) -> bool:  # noqa: B006 (a per-run cache)
-    if id(tree) not in _cache:
-        _cache[id(tree)] = {id(v) for n in ast.walk(tree) if isinstance(n, ast.JoinedStr) for v in n.values}
-    return id(node) in _cache[id(tree)]
 
 
 def test_the_checker_catches_each_fault_and_accepts_good_french():

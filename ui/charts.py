@@ -21,7 +21,7 @@ def layout(fig: go.Figure, height: int = 340, legend: bool = True, **kwargs) -> 
     """The app's figure layout: small margins, French axis titles given by the caller, legend on top."""
     top = 40 if fig.layout.title.text else 30
     fig.update_layout(height=height, margin=dict(l=10, r=10, t=top, b=10), showlegend=legend,
-                      legend=dict(orientation="h", y=1.15), **kwargs)
+                      legend=dict(orientation="h", y=1.15), separators=",\u202f", **kwargs)  # 12 345,6
     return fig
 
 

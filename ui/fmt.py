@@ -10,6 +10,11 @@ def fr(value: float, spec: str = ".4f") -> str:
     return format(value, spec).replace(",", "\u202f").replace(".", ",")
 
 
+def fr2(value: float) -> str:
+    """A level between 0 and 1 with two decimals, for a slider's labels: 0,35."""
+    return fr(value, ".2f")
+
+
 def seconds(value: float) -> str:
     return f"{fr(value, '.1f')}\u00a0s"
 
@@ -20,6 +25,12 @@ def model_summary(config: ModelConfig) -> str:
     if config.latent_dim is None:
         return f"{arch}, sans goulot : code plus grand que l'image ({config.code_dim} nombres)"
     return f"{arch}, espace latent de dimension {config.latent_dim}"
+
+
+def steps(start: float, stop: float, step: float = 0.05) -> list[float]:
+    """Values from start to stop (both included) for a select_slider, whose labels `fr` writes the
+    French way (a float st.slider shows a decimal point)."""
+    return [round(start + i * step, 4) for i in range(round((stop - start) / step) + 1)]
 
 
 def held_out(data, rows=None) -> str:

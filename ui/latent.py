@@ -9,6 +9,7 @@ import torch
 from ae_core.images import mosaic
 from ae_core.latent import LatentPlane, decode_codes, decode_grid, interpolation, map_extent
 from ui.charts import grid_figure
+from ui.fmt import fr
 from ui.images import show_images
 from ui.state import state
 
@@ -24,10 +25,11 @@ def decode_anywhere_ui(key: str, model, plane: LatentPlane, xy: np.ndarray) -> N
     pick = []
     for axis, col in enumerate(st.columns(2)):
         slider = f"{key}_free_{axis}"
-        if not low[axis] <= state.get(slider, low[axis]) <= high[axis]:  # another model: another extent
+        options = np.linspace(low[axis], high[axis], 101).tolist()  # labels written the French way
+        if state.get(slider, options[50]) not in options:  # another model: another extent
             state.pop(slider)
-        pick.append(col.slider(f"Coordonnée {axis + 1} du point", float(low[axis]), float(high[axis]),
-                               float((low[axis] + high[axis]) / 2), key=slider))
+        pick.append(col.select_slider(f"Coordonnée {axis + 1} du point", options, options[50], key=slider,
+                                      format_func=lambda v: fr(v, ".2f")))
     left, right = st.columns([3, 1])
     left.plotly_chart(grid_figure(grid, low, high, n, xy, pick), key=f"{key}_grid_chart")
     with right:

@@ -37,7 +37,10 @@ def threshold_ui(key: str, owner: Hashable, reference: np.ndarray, upper: float,
     for col, (preset, label) in zip(st.columns(len(PRESETS)), PRESETS.items(), strict=True):
         if col.button(label, key=f"{key}_{preset}", help=source):
             state[key] = min(preset_value(reference, preset), upper)
-    return st.slider("Seuil : au-dessus, l'exemple est signalé", 0.0, upper, key=key, format="%.5f")
+    # A select_slider over 200 steps (and the current value), so that its labels are written the French way.
+    options = sorted({*np.linspace(0.0, upper, 201).tolist(), float(state[key])})
+    return st.select_slider("Seuil : au-dessus, l'exemple est signalé", options, key=key,
+                            format_func=lambda v: fr(v, ".4f"))
 
 
 def decision_ui(s: np.ndarray, is_anomaly: np.ndarray, threshold: float) -> None:

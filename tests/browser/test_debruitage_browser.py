@@ -47,11 +47,11 @@ def test_noise_slider_updates_images_and_psnr(page):
 
     thumb = panel.locator('[data-testid="stSlider"]').filter(
         has=page.get_by_text("Niveau de bruit", exact=True)).get_by_role("slider")
-    for _ in range(20):  # 0.30 -> 0.60 by steps of 0.05; a key pressed during a rerun may be lost
-        if float(thumb.input_value()) >= 0.6 - 1e-9:
+    for _ in range(20):  # 0,30 -> 0,60 by steps of 0,05; a key pressed during a rerun may be lost
+        if "0,60" in (thumb.get_attribute("aria-valuetext") or ""):
             break
         thumb.press("ArrowRight")
-        page.wait_for_timeout(150)
+        page.wait_for_timeout(300)
     page.get_by_text("Bruitée (0,60)").wait_for(timeout=30_000)
     wait_ready(page)
     metrics2, images2 = panel_state(panel)
