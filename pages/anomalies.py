@@ -77,7 +77,7 @@ def images_section() -> None:
             "Classe (score) sous chaque colonne.")
     missed = missed_anomalies(test_s, y, threshold, 8)
     st.markdown(f"**Anomalies manquées au seuil actuel** : {int(y.sum()) - confusion_at(test_s, y, threshold).tp}"
-                f" sur {int(y.sum())}. Les mieux cachées :")
+                f" sur {int(y.sum())}." + (" Les mieux cachées :" if len(missed) else ""))
     if len(missed):
         gallery(trainer.model, test_images[missed], [names[data.labels[sp.test_idx[i]]] for i in missed],
                 test_s[missed], "Pourquoi le modèle les reconstruit-il si bien ?")
