@@ -5,7 +5,7 @@ import streamlit as st
 from ae_core import ModelConfig
 from ae_core.describe import architecture_dot
 from ui.fmt import model_summary
-from ui.lesson import closing_ui, lesson_text, lesson_ui, quiz_score
+from ui.lesson import closing_ui, lesson_text, lesson_ui, quiz_results_ui, quiz_score
 from ui.shell import route_through_app
 from ui.state import current_dataset, current_model
 
@@ -51,6 +51,7 @@ with right:
     right_answers, answered = quiz_score()
     st.metric("Votre score aux quiz", f"{right_answers} / {answered}" if answered else "aucun quiz fait",
               help="Répondez aux quiz à la fin de chaque leçon ; le score reste pendant la session.")
+    quiz_results_ui()
 
 lesson_ui("accueil")
 with st.expander("Glossaire français – anglais", icon=":material/translate:"):

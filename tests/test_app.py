@@ -1,5 +1,6 @@
 """App tests (streamlit.testing): the shell, the home page and the training page, driven like a learner."""
 
+import csv
 import io
 import time
 from pathlib import Path
@@ -17,6 +18,7 @@ import ui.live as live
 from ae_core import ModelConfig, build_model, save_checkpoint
 from tests.app_driver import start_and_train, train_to_end
 from tests.conftest import require_mnist8k
+from ui.lesson import load_quiz
 from ui.state import CurrentModel
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -54,17 +56,38 @@ def test_every_page_renders_in_french(page, title):
     assert not at.error, [e.value for e in at.error]
 
 
-def test_home_shows_diagram_links_and_quiz_score():
+def test_home_shows_diagram_links_and_quiz_score(monkeypatch):
+    managers = []  # each AppTest run serves downloads from a fresh media manager: keep them
+
+    class Recording(MediaFileManager):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            managers.append(self)
+
+    monkeypatch.setattr(app_test_module, "MediaFileManager", Recording)
     at = app()
     assert at.selectbox(key="dataset").value == "digits"  # the sidebar (AppTest draws it on the first page only)
     assert len(at.get("graphviz_chart")) == 1
     linked = {link.proto.page for link in at.get("page_link")}
     assert linked == {"entrainer", "espace_latent", "debruitage", "anomalies"}
-    at.radio(key="quiz_accueil_0").set_value(1).run()
+    assert at.download_button(key="quiz_download").proto.disabled  # nothing answered yet
+    q0, q1 = load_quiz("accueil")[:2]
+    at.radio(key="quiz_accueil_0").set_value(q0["answer"]).run()
     assert "Bonne réponse" in at.success[0].value
     assert at.metric[0].value == "1 / 1"
-    at.radio(key="quiz_accueil_1").set_value(1).run()
+    at.radio(key="quiz_accueil_1").set_value((q1["answer"] + 1) % len(q1["choices"])).run()
     assert "Pas tout à fait" in at.error[0].value and at.metric[0].value == "1 / 2"
+
+    at.text_input(key="quiz_name").input("Zoé L.").run()
+    button = at.download_button(key="quiz_download")
+    assert not button.proto.disabled
+    data = managers[-1].read_file(button.proto.url.rsplit("/", 1)[-1].split(".")[0]).content
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8"))))
+    assert rows[0] == ["nom", "page", "question", "réponse", "correcte", "horodatage"]
+    assert [r[:2] + r[3:5] for r in rows[1:]] == [
+        ["Zoé L.", "accueil", q0["choices"][q0["answer"]], "1"],
+        ["Zoé L.", "accueil", q1["choices"][(q1["answer"] + 1) % len(q1["choices"])], "0"]]
+    assert rows[1][2] == q0["question"] and rows[1][5].startswith("20")  # an ISO timestamp
 
 
 def test_full_default_training_on_digits_beats_pca():

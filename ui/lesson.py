@@ -7,12 +7,18 @@ lessons/<page>_retenir.md (« À retenir ») close it, after the experiment.
 
 from __future__ import annotations
 
+import csv
+import io
+import random
 import tomllib
+import unicodedata
+from datetime import datetime
+from functools import cache
 from pathlib import Path
 
 import streamlit as st
 
-from ui.state import state
+from ui.state import persist, state
 
 LESSONS = Path(__file__).resolve().parents[1] / "lessons"
 
@@ -21,27 +27,63 @@ def lesson_text(name: str) -> str:
     return (LESSONS / f"{name}.md").read_text(encoding="utf-8")
 
 
-def load_quiz(page_id: str) -> list[dict]:
+@cache
+def load_quiz(page_id: str) -> tuple[dict, ...]:
     """Questions of lessons/<page_id>.toml: question, choices, answer (index), explanation, and
-    optionally kind: "prediction" (asked before running the experiment) or "calculation"."""
+    optionally kind: "prediction" (asked before running the experiment) or "calculation".
+
+    Each question's choices are shuffled with a seed of its own (the same order for every learner,
+    so a class can talk about « la deuxième réponse »), and `answer` follows its choice.
+    """
     with open(LESSONS / f"{page_id}.toml", "rb") as f:
-        return tomllib.load(f)["questions"]
+        questions = tomllib.load(f)["questions"]
+    shuffled = []
+    for i, q in enumerate(questions):
+        order = list(range(len(q["choices"])))
+        random.Random(f"{page_id}/{i}").shuffle(order)
+        shuffled.append({**q, "choices": [q["choices"][j] for j in order], "answer": order.index(q["answer"])})
+    return tuple(shuffled)
 
 
 def quiz_score() -> tuple[int, int]:
     """(right answers, questions answered) over all quizzes of this session."""
-    answers = [ok for page in state.get("quiz", {}).values() for ok in page.values()]
+    answers = [a["correct"] for page in state.get("quiz", {}).values() for a in page.values()]
     return sum(answers), len(answers)
 
 
-def _record_answer(page_id: str, i: int, answer: int) -> None:
+def quiz_results_csv(name: str) -> bytes:
+    """The learner's answers as UTF-8 CSV: name, page, question, answer, correct (1/0), time."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["nom", "page", "question", "réponse", "correcte", "horodatage"])
+    for page_id, answers in state.get("quiz", {}).items():
+        questions = load_quiz(page_id)
+        for i, a in sorted(answers.items()):
+            writer.writerow([name, page_id, questions[i]["question"], a["answer"], int(a["correct"]), a["time"]])
+    return out.getvalue().encode("utf-8")
+
+
+def quiz_results_ui() -> None:
+    """The learner's name or pseudonym and « Télécharger mes résultats » (a CSV a teacher collects)."""
+    persist(quiz_name="")
+    name = st.text_input("Votre nom ou pseudonyme", key="quiz_name", max_chars=40,
+                         help="Écrit dans le fichier et dans son nom, pour que l'enseignant s'y retrouve.")
+    stem = "".join(c if c.isalnum() else "_" for c in unicodedata.normalize("NFKD", name)
+                   if not unicodedata.combining(c)).strip("_") or "eleve"
+    st.download_button("Télécharger mes résultats", quiz_results_csv(name.strip()), file_name=f"quiz_{stem}.csv",
+                       mime="text/csv", key="quiz_download", disabled=not quiz_score()[1],
+                       help="Une ligne par question répondue : page, question, réponse, correcte ou non, heure.")
+
+
+def _record_answer(page_id: str, i: int) -> None:
     # A callback, so the score is up to date before any part of the page draws it.
-    choice = state[f"quiz_{page_id}_{i}"]
+    choice, q = state[f"quiz_{page_id}_{i}"], load_quiz(page_id)[i]
     results = state.setdefault("quiz", {}).setdefault(page_id, {})
     if choice is None:
         results.pop(i, None)
     else:
-        results[i] = choice == answer
+        results[i] = {"answer": q["choices"][choice], "correct": choice == q["answer"],
+                      "time": datetime.now().astimezone().isoformat(timespec="seconds")}
 
 
 def lesson_ui(page_id: str) -> None:
@@ -67,7 +109,7 @@ def quiz_ui(page_id: str) -> None:
         label = {"prediction": "Prédiction — ", "calculation": "Calcul — "}.get(q.get("kind"), "") + q["question"]
         choice = st.radio(label, range(len(q["choices"])), index=None,
                           format_func=lambda j, q=q: q["choices"][j], key=f"quiz_{page_id}_{i}",
-                          on_change=_record_answer, args=(page_id, i, q["answer"]))
+                          on_change=_record_answer, args=(page_id, i))
         if choice is None:
             continue
         if choice == q["answer"]:
