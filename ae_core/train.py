@@ -72,7 +72,8 @@ def resolve_device(device: str = "auto") -> torch.device:
 class History:
     """Per-epoch figures: `seconds` is cumulative wall time (validation included), `samples_per_s`
     the training throughput of the epoch (validation excluded), `extra` the epoch mean of each named
-    part of the model's objective (a float, or a list for a part with one value per code unit)."""
+    part of the model's objective (a float, or a list for a part with one value per code unit).
+    `batch_loss` is the training loss of every batch, for a step-by-step view."""
 
     train_loss: list[float] = field(default_factory=list)
     val_loss: list[float] = field(default_factory=list)
@@ -80,6 +81,7 @@ class History:
     seconds: list[float] = field(default_factory=list)
     samples_per_s: list[float] = field(default_factory=list)
     extra: dict[str, list] = field(default_factory=dict)
+    batch_loss: list[float] = field(default_factory=list)
 
 
 class Trainer:
@@ -151,8 +153,17 @@ class Trainer:
                 break
         return not self.done
 
-    def _advance(self, deadline: float) -> None:
-        """Train batches until the epoch ends (then validate) or the deadline passes."""
+    def step_batches(self, n: int | None = None) -> bool:
+        """Train exactly `n` batches (None: to the end of the current epoch), validating at each
+        epoch's end; True while not done. Same weights as `run()` however the steps are cut."""
+        seen = self.history.batch_loss
+        target = len(seen) + (self.steps_per_epoch - self.batch if n is None else n)
+        while len(seen) < target and not self.done:
+            self._advance(math.inf, max_batches=target - len(seen))
+        return not self.done
+
+    def _advance(self, deadline: float, max_batches: int | None = None) -> None:
+        """Train batches until the epoch ends (then validate), the deadline passes, or `max_batches` are done."""
         start = time.perf_counter()
         self.model.train()
         if self.batch == 0:
@@ -160,7 +171,8 @@ class Trainer:
             self._epoch_loss, self._epoch_rows, self._epoch_seconds, self._train_seconds = 0.0, 0, 0.0, 0.0
             self._epoch_parts = {}
         bs = self.config.batch_size
-        while self.batch < self.steps_per_epoch:
+        stop = self.steps_per_epoch if max_batches is None else min(self.steps_per_epoch, self.batch + max_batches)
+        while self.batch < stop:
             x = self.batch_input(self._order[self.batch * bs:(self.batch + 1) * bs])
             x_in = self.input_fn(x, self.noise_gen)
             if self.config.trim:
@@ -175,7 +187,8 @@ class Trainer:
             self.optimizer.step()
             if self.scheduler:
                 self.scheduler.step()
-            self._epoch_loss += loss.item() * len(x)
+            self.history.batch_loss.append(loss.item())
+            self._epoch_loss += self.history.batch_loss[-1] * len(x)
             self._epoch_rows += len(x)  # fewer than the batch when trimmed
             for name, part in parts.items():
                 self._epoch_parts[name] = self._epoch_parts.get(name, 0) + part.detach() * len(x)

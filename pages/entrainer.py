@@ -91,11 +91,11 @@ def spec_ui(data) -> RunSpec:
     return RunSpec(data.name, model, train, Corruption("gaussian" if noise > 0 else "none", noise))
 
 
-def live_grid(trainer) -> None:
-    """Eight validation images (top) and their reconstructions, drawn once an epoch (same spec, same epoch:
-    same weights), so that a class's panels cost the server little."""
+def live_grid(trainer, moment) -> None:
+    """Eight held-out images (top) and their reconstructions, drawn once per `moment` (same spec, same
+    moment: same weights), so that a class's panels cost the server little."""
     images = trainer.images[trainer.val_idx[:8]]
-    grid = memo("train_live_grid", (trainer.spec, trainer.epoch), lambda: mosaic(
+    grid = memo("train_live_grid", (trainer.spec, moment), lambda: mosaic(
         torch.cat([images.float() / 255, reconstruct(trainer.model, images)]), ncols=8,
         scale=4 if images.shape[-1] > 8 else 12))
     st.image(grid, caption=f"En haut : images de {held_out(current_dataset())}. "

@@ -269,3 +269,22 @@ def test_training_advances_on_the_server_while_the_browser_asks_nothing():
     assert job.progress > before
     train_to_end_or_error(at, job, 400)
     assert job.trained and not job.running
+
+
+def test_step_buttons_advance_one_batch_then_to_the_end_of_the_epoch():
+    at = app("pages/entrainer.py")
+    at.button(key="train_step").click().run()
+    job = at.session_state["train"]
+    t = job.trainer
+    assert not job.running and (t.epoch, t.batch) == (0, 1) and len(t.history.batch_loss) == 1
+    assert f"lot 1/{t.steps_per_epoch}" in at.get("progress")[0].proto.text
+    assert "chaque lot" in at.get("plotly_chart")[0].proto.spec  # the loss of every batch, drawn at once
+    at.button(key="train_epoch").click().run()
+    assert (t.epoch, t.batch) == (1, 0) and len(t.history.val_loss) == 1
+    assert len(t.history.batch_loss) == t.steps_per_epoch
+    at.button(key="train_step").click().run()
+    assert at.session_state["train"] is job and (t.epoch, t.batch) == (1, 1)
+    at.button(key="train_toggle").click().run()  # « Reprendre »: the workers take it from there
+    assert job.running
+    train_to_end(at, "train")
+    assert t.done and len(t.history.batch_loss) == t.epoch * t.steps_per_epoch

@@ -11,6 +11,7 @@ from ae_core import (
     Trainer,
     TrainingDiverged,
     build_trainer,
+    default_spec,
     default_train,
 )
 from ae_core.models import MLPAutoencoder
@@ -137,3 +138,20 @@ def test_bad_train_configs(kwargs):
 def test_default_train_config():
     assert default_train("digits").batch_size == 64 and default_train("mnist") == TrainConfig()
     assert default_train("digits", epochs=3).epochs == 3
+
+
+def test_step_by_step_training_gives_the_weights_of_one_run(digits):
+    spec = default_spec(digits, 4, epochs=2)
+    whole = build_trainer(spec, digits)
+    whole.run()
+    steps = build_trainer(spec, digits)
+    assert steps.step_batches(1) and steps.batch == 1 and len(steps.history.batch_loss) == 1
+    assert not steps.history.train_loss  # no epoch has ended yet
+    steps.step_batches()  # to the end of the first epoch, validated
+    assert (steps.epoch, steps.batch) == (1, 0) and len(steps.history.val_loss) == 1
+    assert len(steps.history.batch_loss) == steps.steps_per_epoch
+    while steps.step_batches(3):
+        pass
+    assert steps.done and steps.history.batch_loss == whole.history.batch_loss
+    for a, b in zip(steps.model.state_dict().values(), whole.model.state_dict().values(), strict=True):
+        assert torch.equal(a, b)

@@ -26,11 +26,17 @@ def layout(fig: go.Figure, height: int = 340, legend: bool = True, **kwargs) -> 
 
 
 def loss_figure(history: History, log_y: bool = False, diverged_at: int | None = None,
-                held_out: str = "validation") -> go.Figure:
-    """Training and held-out loss per epoch (`held_out` names the second set: validation or test)."""
+                held_out: str = "validation", steps_per_epoch: int = 1) -> go.Figure:
+    """Training and held-out loss per epoch (`held_out` names the second set: validation or test), and
+    the loss of every batch, placed at its fraction of an epoch."""
     epochs = list(range(1, len(history.train_loss) + 1))
-    fig = go.Figure([go.Scatter(x=epochs, y=history.train_loss, name="entraînement", mode="lines+markers"),
-                     go.Scatter(x=epochs, y=history.val_loss, name=held_out, mode="lines+markers")])
+    batches = [(i + 1) / steps_per_epoch for i in range(len(history.batch_loss))]
+    fig = go.Figure([go.Scatter(x=batches, y=history.batch_loss, name="chaque lot", mode="lines",
+                                line=dict(width=1, color="#c7c7c7")),
+                     go.Scatter(x=epochs, y=history.train_loss, name="entraînement", mode="lines+markers",
+                                line=dict(color="#0068c9")),
+                     go.Scatter(x=epochs, y=history.val_loss, name=held_out, mode="lines+markers",
+                                line=dict(color="#83c9ff"))])
     if diverged_at is not None:
         fig.add_vline(x=diverged_at + 1, line_dash="dash", line_color="red", annotation_text="divergence")
     fig.update_yaxes(type="log" if log_y else "linear")

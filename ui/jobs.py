@@ -74,9 +74,24 @@ class Job:
         if self.done or not self.lock.acquire(blocking=False):
             return
         try:
+            self._train(lambda t: t.step(budget_s))
+        finally:
+            self.lock.release()
+
+    def step_batches(self, n: int | None) -> None:
+        """Pause, then train exactly `n` batches (None: to the end of the epoch) in the caller's thread:
+        a teacher's « Un pas » or « Une époque »."""
+        self.running = False
+        with self.lock:
+            if not self.done:
+                self._train(lambda t: t.step_batches(n))
+
+    def _train(self, step: Callable[[Trainer], object]) -> None:
+        """step(trainer) on the trainer due (building the next one when needed); errors become French."""
+        try:
             if self.trainer.done:
                 self.trainers.append(build_trainer(self.specs[len(self.trainers)], self.data))
-            self.trainer.step(budget_s)
+            step(self.trainer)
         except LearnerError as exc:  # a diverged training, a spec that cannot be trained
             self.error = str(exc)
         except Exception:  # noqa: BLE001 - the learner gets a French message, the log gets the trace
@@ -86,7 +101,6 @@ class Job:
             if self.done and self.finished is None:
                 self.finished = time.monotonic()
                 log.info("job of %s done %.2f s after its start", self.owner, self.finished - self.started)
-            self.lock.release()
 
     def pause(self) -> None:
         """Stop training; returns once no chunk is running."""

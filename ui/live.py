@@ -25,7 +25,7 @@ TICK_S = 1.0
 TICK_PER_JOB_S = 0.3
 # --- a learner's own job ----------------------------------------------------------------------
 
-def _start(key: str, spec: RunSpec, data: Dataset) -> None:
+def _start(key: str, spec: RunSpec, data: Dataset, submit: bool = True) -> None:
     state.pop(f"{key}_error", None)
     old = state.pop(key, None)
     if old is not None:
@@ -35,7 +35,18 @@ def _start(key: str, spec: RunSpec, data: Dataset) -> None:
     except LearnerError as exc:
         state[f"{key}_error"] = f"Impossible de démarrer : {exc}"
         return
-    pool().submit(state[key], owner())
+    if submit:
+        pool().submit(state[key], owner())
+
+
+def _step(key: str, spec: RunSpec, data: Dataset, batches: int | None) -> None:
+    """« Un pas » (batches=1) or « Une époque » (None): a new paused job when there is none to go on with."""
+    job = state.get(key)
+    if job is None or job.done:
+        _start(key, spec, data, submit=False)
+        job = state.get(key)
+    if job is not None:
+        job.step_batches(batches)
 
 
 def _toggle(key: str) -> None:
@@ -53,11 +64,13 @@ def _reset(key: str) -> None:
 
 
 def train_ui(key: str, spec: RunSpec, data: Dataset, start_label: str = "Démarrer l'entraînement",
-             live: Callable[[Trainer], None] | None = None) -> Trainer | None:
+             live: Callable[[Trainer, tuple], None] | None = None) -> Trainer | None:
     """Start / pause / resume / reset buttons and the live progress of the learner's job in state[key].
 
     Start trains `spec` on `data` (widgets moved later apply at the next start); a job trained on
-    other data than the page now shows is put aside. `live(trainer)` draws extra live content.
+    other data than the page now shows is put aside. `live(trainer, moment)` draws extra live content
+    for `moment`, (epoch,) while training runs and (epoch, batch) while a teacher steps.
+    « Un pas » and « Une époque » pause the job and advance it by one batch or to the epoch's end.
     Returns the job's trainer, or None before any start.
     """
     job = state.get(key)
@@ -66,14 +79,18 @@ def train_ui(key: str, spec: RunSpec, data: Dataset, start_label: str = "Démarr
         job = None
     if job is not None and job.done and job.running:
         job.running = False  # this full run draws the end: the panel stops asking for reruns
-    cols = st.columns([2, 1, 1, 2])
+    cols = st.columns([2, 1, 1, 1, 1.2, 2])
     cols[0].button(start_label, key=f"{key}_start", type="primary", on_click=_start, args=(key, spec, data),
                    disabled=job is not None and job.running)
     if job is not None and not job.done:
         cols[1].button("Pause" if job.running else "Reprendre", key=f"{key}_toggle", on_click=_toggle, args=(key,))
+    cols[2].button("Un pas", key=f"{key}_step", on_click=_step, args=(key, spec, data, 1),
+                   help="Met en pause et entraîne sur un seul lot d'images : un pas de gradient.")
+    cols[3].button("Une époque", key=f"{key}_epoch", on_click=_step, args=(key, spec, data, None),
+                   help="Met en pause et entraîne jusqu'à la fin de l'époque en cours, validation comprise.")
     if job is not None:
-        cols[2].button("Réinitialiser", key=f"{key}_reset", on_click=_reset, args=(key,))
-        cols[3].toggle("Échelle logarithmique", key=f"{key}_log")
+        cols[4].button("Réinitialiser", key=f"{key}_reset", on_click=_reset, args=(key,))
+        cols[5].toggle("Échelle logarithmique", key=f"{key}_log")
     if job is None:
         if f"{key}_error" in state:
             st.error(state[f"{key}_error"])
@@ -87,7 +104,7 @@ def tick_s() -> float:
     return max(TICK_S, TICK_PER_JOB_S * pool().waiting())
 
 
-def _panel(key: str, job: Job, live: Callable[[Trainer], None] | None = None) -> None:
+def _panel(key: str, job: Job, live: Callable[[Trainer, tuple], None] | None = None) -> None:
     @st.fragment(run_every=tick_s() if job.running else None)
     def panel():
         job.seen = time.monotonic()
@@ -95,8 +112,10 @@ def _panel(key: str, job: Job, live: Callable[[Trainer], None] | None = None) ->
             st.error(job.error)
         progress_ui(key, job)
         if live:
+            t = job.trainer
             with job.lock:  # not while a worker changes the weights
-                live(job.trainer)
+                # Redrawn once an epoch while training runs; after every step when a teacher steps.
+                live(t, (t.epoch,) if job.running else (t.epoch, t.batch))
         if job.running and job.done:
             st.rerun()  # the whole page draws the results; asked again at every tick until it has
 
@@ -111,12 +130,15 @@ def progress_ui(key: str, job: Job) -> None:
     speed = f" · {fr(h.samples_per_s[-1], ',.0f')} images/s" if h.samples_per_s else ""
     model = f"Modèle {len(job.trainers)}/{len(job.specs)} · " if len(job.specs) > 1 else ""
     waiting = " · en attente d'un processeur libre" if job.running and not job.done and not t.elapsed else ""
-    st.progress(job.progress, text=f"{model}Époque {min(t.epoch + 1, epochs)}/{epochs} · "
+    step = f" · lot {t.batch}/{t.steps_per_epoch}" if t.batch else ""
+    st.progress(job.progress, text=f"{model}Époque {min(t.epoch + 1, epochs)}/{epochs}{step} · "
                 f"{seconds(t.elapsed)} écoulées · reste ~{seconds(left)}{speed}{waiting}")
-    if h.train_loss:
-        view = (len(job.trainers), len(h.train_loss), state.get(f"{key}_log", False), t.diverged_at)
+    if h.batch_loss:
+        view = (len(job.trainers), len(h.train_loss), state.get(f"{key}_log", False), t.diverged_at,
+                None if job.running else len(h.batch_loss))
         if job.figure is None or job.figure[0] != view:  # building a figure costs ~10 ms: once an epoch
-            job.figure = view, loss_figure(h, view[2], t.diverged_at, held_out(job.data, t.spec.rows))
+            job.figure = view, loss_figure(h, view[2], t.diverged_at, held_out(job.data, t.spec.rows),
+                                           t.steps_per_epoch)
         st.plotly_chart(job.figure[1], key=f"{key}_chart")
 
 

@@ -37,7 +37,7 @@ def test_train_on_digits_by_clicking(page):
     assert page.get_by_test_id("stException").count() == 0
     chart = page.locator('[data-testid="stPlotlyChart"]').first
     assert chart.is_visible() and chart.bounding_box()["height"] > 200
-    assert page.locator(".js-plotly-plot .scatterlayer .trace").count() == 2  # train and validation curves
+    assert page.locator(".js-plotly-plot .scatterlayer .trace").count() == 3  # every batch, train and validation
     grid = page.get_by_test_id("stImage").first
     assert grid.is_visible() and grid.bounding_box()["width"] > 300
     assert page.get_by_text("reconstruit mieux que l'ACP").is_visible()
@@ -93,3 +93,22 @@ def test_a_fresh_server_opened_on_a_page_address_routes_it_through_app_py(browse
         context.close()
         proc.terminate()
         proc.wait(10)
+
+
+def test_a_teacher_steps_through_training(page):
+    goto(page, "entrainer")
+    page.get_by_role("button", name="Un pas").click()
+    progress = page.get_by_test_id("stProgress")
+    progress.get_by_text("lot 1/").wait_for(timeout=60_000)
+    wait_ready(page)
+    assert page.locator(".js-plotly-plot .scatterlayer .trace").count() == 1  # the first batch's loss
+    grid = page.get_by_test_id("stImage").first.locator("img")
+    before = grid.get_attribute("src")
+    page.get_by_role("button", name="Une époque").click()
+    progress.get_by_text("Époque 2/").wait_for(timeout=60_000)
+    wait_ready(page)
+    assert grid.get_attribute("src") != before  # the live reconstructions follow the steps
+    assert page.locator(".js-plotly-plot .scatterlayer .trace").count() == 3  # every batch, training, held out
+    assert page.get_by_role("button", name="Reprendre").is_visible()
+    assert page.get_by_test_id("stException").count() == 0
+    shot(page, "entrainer_pas_a_pas")
