@@ -7,6 +7,7 @@ from ae_core import Corruption, corrupt, psnr, reconstruct, restore, train_val_s
 from ae_core.corruption import apply_mask, low_resolution, random_pixel_mask, square_mask, sr_factors
 from ae_core.images import highlight
 from ae_core.recipes import restoration_spec
+from ui.address import Setting, apply_address, choice, integer, link_ui
 from ui.charts import noise_curve_figure
 from ui.fmt import fr, fr2, held_out, steps
 from ui.images import compare_ui
@@ -130,6 +131,11 @@ st.title("Débruitage et restauration")
 lesson_ui("debruitage")
 data = current_dataset()
 persist(debruitage_noise="gaussian", debruitage_level=0.3, debruitage_train_level=0.3, debruitage_n=6)
+SETTINGS = {"t": Setting("debruitage_noise", choice(list(NOISES))),
+            "n": Setting("debruitage_level", choice(steps(0.0, 1.0))),
+            "nt": Setting("debruitage_train_level", choice(steps(0.05, 1.0))),
+            "m": Setting("debruitage_n", integer(2, 12))}
+apply_address("debruitage", SETTINGS)
 _, val_idx = train_val_split(data)
 cols = st.columns([1, 1, 3])
 n = cols[0].slider("Nombre d'exemples", 2, 12, key="debruitage_n")
@@ -145,4 +151,5 @@ with tab_hole:
     hole_tab(data, x, plain)
 with tab_sr:
     resolution_tab(data, x)
+link_ui("debruitage", SETTINGS)
 closing_ui("debruitage")

@@ -16,6 +16,7 @@ from ae_core import (
 )
 from ae_core.describe import pytorch_code
 from ae_core.images import mosaic
+from ui.address import Setting, apply_address, choice, integer, link_ui
 from ui.fmt import fr, fr2, held_out, parse_widths, steps
 from ui.lesson import closing_ui, lesson_ui
 from ui.live import train_ui
@@ -39,6 +40,16 @@ ARCHS = {
     "course_conv": "Convolutif du cours (sans goulot : code plus grand que l'image)",
 }
 LRS = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1, 1.0]
+BATCHES = [16, 32, 64, 128, 256, 512]
+# The page's controls in its address: /entrainer?a=course_mlp&k=2 is the course's model at code size 2.
+SETTINGS = {
+    "a": Setting("train_arch", choice(list(ARCHS))), "k": Setting("train_latent", integer(1, 64)),
+    "w": Setting("train_widths", lambda text: ", ".join(map(str, parse_widths(text)))),
+    "b": Setting("train_bottleneck", choice(["linear", "relu"])), "l": Setting("train_loss", choice(["bce", "mse"])),
+    "lr": Setting("train_lr", choice(LRS)), "n": Setting("train_noise", choice(steps(0.0, 1.0))),
+    "e": Setting("train_epochs", integer(1, 100)), "bs": Setting("train_batch", choice(BATCHES)),
+    "s": Setting("train_seed", integer(0, 10_000)),
+}
 
 
 def spec_ui(data) -> RunSpec:
@@ -50,6 +61,7 @@ def spec_ui(data) -> RunSpec:
     if state.train_recipe_for != data.name:  # another dataset: its recipe's defaults
         state.update(train_recipe_for=data.name, train_epochs=defaults.epochs,
                      train_batch=defaults.batch_size, train_lr=defaults.lr)
+    apply_address("entrainer", SETTINGS)
     with st.container(border=True):
         c1, c2, c3 = st.columns(3)
         pixels = math.prod(data.image_shape)
@@ -76,12 +88,13 @@ def spec_ui(data) -> RunSpec:
                                "x + σ·N(0, 1), σ étant ce réglage, et la cible reste l'image propre.")
         epochs = c3.slider("Époques", 1, 100, key="train_epochs",
                            help="Nombre de passages sur tout le jeu d'entraînement.")
-        batch = c3.select_slider("Taille de lot", [16, 32, 64, 128, 256, 512], key="train_batch",
+        batch = c3.select_slider("Taille de lot", BATCHES, key="train_batch",
                                  help="Nombre d'images par pas de gradient.")
         seed = c3.number_input("Graine aléatoire", 0, 10_000, key="train_seed",
                                help="Même graine et même réglage : mêmes poids, à l'identique.")
         st.caption(f"Jeu de données : **{data.title}** (à changer dans la barre latérale). "
                    "Les réglages s'appliquent au prochain « Démarrer ».")
+    link_ui("entrainer", SETTINGS)
     model = ModelConfig("conv" if "conv" in arch else "mlp", data.image_shape, latent, parse_widths(widths), bottleneck)
     if arch == "course_mlp":
         model = ModelConfig.course(data.image_shape)

@@ -11,6 +11,7 @@ from ae_core.data import MANIFOLDS
 from ae_core.latent import LatentPlane, latent_maps, probe_scores
 from ae_core.metrics import as_float
 from ae_core.recipes import curve_sizes, curve_spec, manifold_spec, map_spec, select_rows
+from ui.address import Setting, apply_address, choice, link_ui
 from ui.charts import MAP_POINTS, cloud_figure, error_curve_figure, flat_map_figure, map_figure
 from ui.fmt import fr, held_out
 from ui.images import show_images
@@ -21,6 +22,7 @@ from ui.shell import route_through_app
 from ui.state import current_dataset, current_model, get_dataset, manifold, memo, persist, remember_click, state
 
 PCA_KS = tuple(range(1, 33))
+SETTINGS = {"src": Setting("latent_source", choice(["page", "current"]))}
 
 
 @st.cache_data(show_spinner="Calcul de l'ACP pour k = 1 à 32…")
@@ -33,6 +35,7 @@ def pca_curve(dataset: str) -> list[float]:
 def model_ui(data):
     """(model, its key, training rows, validation rows) of the autoencoder to explore, or None."""
     persist(latent_source="page")
+    apply_address("espace_latent", SETTINGS)
     source = st.radio("Autoencodeur à explorer", ["page", "current"], key="latent_source", horizontal=True,
                       format_func={"page": "un autoencodeur à code 2D, entraîné ici",
                                    "current": "le modèle courant (page « Entraîner »)"}.get)
@@ -146,4 +149,5 @@ if explored is not None:
     interpolation_ui("latent", model, data.images[maps.rows], names, selected or 0)
 curve_section(data)
 manifold_section()
+link_ui("espace_latent", SETTINGS)
 closing_ui("espace_latent")

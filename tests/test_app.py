@@ -101,7 +101,7 @@ def test_full_default_training_on_digits_beats_pca():
     assert "," in metrics["MSE par pixel (validation)"]  # French decimal comma
     assert metrics["Nombres : image → code"] == "64 → 12"
     assert "reconstruit mieux que l'ACP" in at.success[0].value
-    assert "class Autoencoder" in at.code[0].value
+    assert any("class Autoencoder" in c.value for c in at.code)
 
 
 def test_moving_a_widget_mid_training_does_not_stop_it():
@@ -288,3 +288,38 @@ def test_step_buttons_advance_one_batch_then_to_the_end_of_the_epoch():
     assert job.running
     train_to_end(at, "train")
     assert t.done and len(t.history.batch_loss) == t.epoch * t.steps_per_epoch
+
+
+def test_a_settings_link_restores_the_page_and_ignores_bad_values_in_french():
+    at = app("pages/entrainer.py")
+    at.query_params.update({"d": "digits", "a": "course_mlp", "k": "2", "b": "relu", "lr": "abc", "e": "500"})
+    at.run()
+    assert not at.exception
+    assert at.selectbox(key="train_arch").value == "course_mlp" and at.slider(key="train_latent").value == 2
+    assert at.radio(key="train_bottleneck").value == "relu"
+    notice = at.warning[0].value
+    assert "«\u202flr=abc\u202f»" in notice and "«\u202fe=500\u202f»" in notice and "ignorés" in notice
+    assert at.select_slider(key="train_lr").value == 0.01 and at.slider(key="train_epochs").value == 100  # kept
+    # The address now carries every setting of the page, and the link to copy says the same.
+    assert (at.query_params["a"], at.query_params["k"], at.query_params["lr"]) == ("course_mlp", "2", "0.01")
+    link = next(c.value for c in at.code if "?d=digits" in c.value)
+    assert "a=course_mlp" in link and "k=2" in link and "w=128%2C+64" in link
+
+    at.slider(key="train_latent").set_value(5).run()  # moving a control rewrites the address, not the reverse
+    assert at.query_params["k"] == "5" and at.slider(key="train_latent").value == 5 and not at.warning
+
+
+def test_an_unknown_dataset_in_the_address_is_explained():
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params["d"] = "cifar"
+    at.run()
+    assert not at.exception and at.selectbox(key="dataset").value == "digits"
+    assert any("«\u202fcifar\u202f»" in e.value for e in at.error)
+
+
+def test_the_anomaly_page_reads_its_classes_from_the_address():
+    at = app("pages/anomalies.py")
+    at.query_params.update({"c": "3,5", "p": "50"})
+    at.run()
+    assert not at.exception and at.multiselect(key="anomalies_normal").value == [3, 5]
+    assert any("«\u202fp=50\u202f»" in w.value for w in at.warning)

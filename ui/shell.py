@@ -12,6 +12,7 @@ import torch
 from streamlit.runtime.pages_manager import PagesManager
 
 from ae_core import DATASETS, LearnerError
+from ui.address import apply_dataset_address
 from ui.fmt import model_summary
 from ui.state import keep_widgets, on_dataset_change, state
 
@@ -80,6 +81,7 @@ def sidebar_ui() -> None:
     use_threads()
     keep_widgets()
     st.html(FRENCH_CSS)
+    apply_dataset_address(list(DATASETS))
     with st.sidebar:
         st.selectbox("Jeu de données", list(DATASETS), format_func=DATASETS.get, key="dataset",
                      on_change=on_dataset_change,

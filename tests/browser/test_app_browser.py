@@ -112,3 +112,23 @@ def test_a_teacher_steps_through_training(page):
     assert page.get_by_role("button", name="Reprendre").is_visible()
     assert page.get_by_test_id("stException").count() == 0
     shot(page, "entrainer_pas_a_pas")
+
+
+def test_a_teachers_link_opens_the_page_with_its_settings(page):
+    goto(page, "entrainer?d=digits&a=mlp&k=2&b=relu&lr=0.003&n=abc")
+    page.get_by_role("heading", name="Entraîner un autoencodeur").wait_for()
+    latent = page.get_by_test_id("stSlider").filter(has=page.get_by_text("Taille du code z", exact=False))
+    assert latent.get_by_test_id("stSliderThumbValue").inner_text() == "2"
+    assert page.get_by_role("radio", name="ReLU").is_checked()
+    assert page.get_by_text("n=abc").is_visible()  # the bad value is named in the French notice
+    page.get_by_role("button", name="Copier le lien de ce réglage").click()
+    link = page.get_by_test_id("stCode").filter(has_text="?d=digits")
+    link.wait_for()
+    assert "k=2" in link.inner_text() and "b=relu" in link.inner_text() and "lr=0.003" in link.inner_text()
+    assert "k=2" in page.url and "b=relu" in page.url  # the address bar carries the settings too
+    shot(page, "entrainer_lien")
+    page.get_by_test_id("stSidebarNav").get_by_text("Détection d'anomalies").click()
+    page.get_by_role("heading", name="Détection d'anomalies").wait_for()
+    wait_ready(page)
+    assert page.get_by_text("Réglages de l'adresse ignorés").count() == 0  # another page, its own settings
+    assert "c=0" in page.url

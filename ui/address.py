@@ -1,0 +1,116 @@
+"""Settings in the address: a page's controls mirrored in st.query_params, so that a link restores them.
+
+A page names its controls once, as {short key: Setting}. `apply_address` runs before the widgets
+are drawn: it gives each widget the value its address carries (a value out of range or unreadable
+is ignored with a French notice). `link_ui` runs after: it writes the current values back into the
+address and offers « Copier le lien de ce réglage ». The dataset (key `d`) belongs to every page.
+Only settings travel: never a model, a file or an answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+import streamlit as st
+
+from ui.state import on_dataset_change, state
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One control: its widget's session-state key, and `parse` (address text -> value, ValueError
+    when the value is not one the control accepts)."""
+
+    key: str
+    parse: Callable[[str], Any]
+
+
+def choice(values: Sequence) -> Callable[[str], Any]:
+    """One of `values` (strings, or numbers written as in the address)."""
+    by_text = {_text(v): v for v in values}
+
+    def parse(text: str):
+        if text not in by_text:
+            raise ValueError(text)
+        return by_text[text]
+    return parse
+
+
+def integer(low: int, high: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        value = int(text)
+        if not low <= value <= high:
+            raise ValueError(text)
+        return value
+    return parse
+
+
+def integers(low: int, high: int) -> Callable[[str], list[int]]:
+    """A comma-separated list of distinct integers in [low, high], at least one."""
+    def parse(text: str) -> list[int]:
+        values = sorted({integer(low, high)(v) for v in text.split(",") if v.strip()})
+        if not values:
+            raise ValueError(text)
+        return values
+    return parse
+
+
+def _text(value) -> str:
+    if isinstance(value, list | tuple):
+        return ",".join(map(_text, value))
+    if isinstance(value, float):
+        return format(value, "g")
+    return str(value)
+
+
+def apply_address(page: str, settings: dict[str, Setting]) -> None:
+    """Give the widgets of `settings` the values of the address, once per new address of `page`."""
+    params = {k: st.query_params[k] for k in st.query_params}
+    mark = f"_address_{page}"
+    if state.get(mark) == params:
+        return
+    ignored = []
+    for short, text in params.items():
+        if short not in settings:  # the dataset (the shell's), or a key of another version: left alone
+            continue
+        try:
+            state[settings[short].key] = settings[short].parse(text)
+        except ValueError:
+            ignored.append(f"« {short}={text} »")
+    state[mark] = params
+    if ignored:
+        state[f"{mark}_notice"] = ("Réglages de l'adresse ignorés (valeurs illisibles ou hors des valeurs permises) : "
+                                   + ", ".join(ignored) + ". Les autres réglages ont été appliqués.")
+
+
+def apply_dataset_address(datasets: Sequence[str]) -> None:
+    """The dataset of the address (key `d`), before the sidebar draws its selector."""
+    text = st.query_params.get("d")
+    if text is None or state.get("_address_d") == text:
+        return
+    state["_address_d"] = text
+    if text not in datasets:
+        state["dataset_error"] = f"Jeu de données inconnu dans l'adresse : « {text} ». « Chiffres » est utilisé."
+    elif state.get("dataset") != text:
+        state["dataset"] = text
+        on_dataset_change()
+
+
+def link_ui(page: str, settings: dict[str, Setting]) -> None:
+    """Write the current values of `settings` into the address; show its notice and the link to copy."""
+    mark = f"_address_{page}"
+    if f"{mark}_notice" in state:
+        st.warning(state.pop(f"{mark}_notice"))
+    params = {"d": state.get("dataset", "digits")}
+    params |= {short: _text(state[s.key]) for short, s in settings.items() if s.key in state}
+    if {k: st.query_params[k] for k in st.query_params} != params:
+        st.query_params.from_dict(params)
+    state[mark] = params  # our own writing is not a new address to apply
+    state["_address_d"] = params["d"]
+    with st.popover("Copier le lien de ce réglage", icon=":material/link:"):
+        st.caption("Ce lien ouvre cette page avec les mêmes réglages (pas le modèle entraîné) : "
+                   "copiez-le avec l'icône à droite, pour une diapositive ou un message à la classe.")
+        st.code(f"{st.context.url or ''}?{urlencode(params)}", language=None, wrap_lines=True)
