@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 import time
 from pathlib import Path
 
@@ -323,3 +324,14 @@ def test_the_anomaly_page_reads_its_classes_from_the_address():
     at.run()
     assert not at.exception and at.multiselect(key="anomalies_normal").value == [3, 5]
     assert any("«\u202fp=50\u202f»" in w.value for w in at.warning)
+
+
+def test_the_readme_links_for_teachers_open_without_notice():
+    readme = (Path(APP).parent / "README.md").read_text(encoding="utf-8")
+    links = re.findall(r"`/(entrainer|anomalies)\?([^`]+)`", readme)
+    assert len(links) >= 3
+    for page, query in links:
+        at = app(f"pages/{page}.py")
+        at.query_params.update(dict(pair.split("=", 1) for pair in query.split("&")))
+        at.run()
+        assert not at.exception and not at.warning, (page, query)
