@@ -16,7 +16,7 @@ from ae_core import (
 )
 from ae_core.describe import pytorch_code
 from ae_core.images import mosaic
-from ui.address import Setting, apply_address, choice, integer, link_ui
+from ui.address import Setting, apply_address, choice, integer, link_ui, locked, shown
 from ui.fmt import fr, fr2, held_out, parse_widths, steps
 from ui.lesson import closing_ui, lesson_ui
 from ui.live import train_ui
@@ -41,14 +41,15 @@ ARCHS = {
 }
 LRS = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1, 1.0]
 BATCHES = [16, 32, 64, 128, 256, 512]
+PAGE = "entrainer"
 # The page's controls in its address: /entrainer?a=course_mlp&k=2 is the course's model at code size 2.
 SETTINGS = {
     "a": Setting("train_arch", choice(list(ARCHS))), "k": Setting("train_latent", integer(1, 64)),
-    "w": Setting("train_widths", lambda text: ", ".join(map(str, parse_widths(text)))),
+    "w": Setting("train_widths", lambda text: ", ".join(map(str, parse_widths(text))), advanced=True),
     "b": Setting("train_bottleneck", choice(["linear", "relu"])), "l": Setting("train_loss", choice(["bce", "mse"])),
-    "lr": Setting("train_lr", choice(LRS)), "n": Setting("train_noise", choice(steps(0.0, 1.0))),
-    "e": Setting("train_epochs", integer(1, 100)), "bs": Setting("train_batch", choice(BATCHES)),
-    "s": Setting("train_seed", integer(0, 10_000)),
+    "lr": Setting("train_lr", choice(LRS), advanced=True), "n": Setting("train_noise", choice(steps(0.0, 1.0)), True),
+    "e": Setting("train_epochs", integer(1, 100)), "bs": Setting("train_batch", choice(BATCHES), advanced=True),
+    "s": Setting("train_seed", integer(0, 10_000), advanced=True),
 }
 
 
@@ -61,40 +62,51 @@ def spec_ui(data) -> RunSpec:
     if state.train_recipe_for != data.name:  # another dataset: its recipe's defaults
         state.update(train_recipe_for=data.name, train_epochs=defaults.epochs,
                      train_batch=defaults.batch_size, train_lr=defaults.lr)
-    apply_address("entrainer", SETTINGS)
+    apply_address(PAGE, SETTINGS)
     with st.container(border=True):
         c1, c2, c3 = st.columns(3)
         pixels = math.prod(data.image_shape)
-        arch = c1.selectbox("Architecture", list(ARCHS), key="train_arch",
+        arch = c1.selectbox("Architecture", list(ARCHS), key="train_arch", disabled=locked(PAGE, "a"),
                             format_func=lambda a: ARCHS[a].format(pixels=pixels),
                             help="Les deux modèles « du cours » reprennent ceux de la fiche PyTorch et ignorent "
                                  "la taille du code et les largeurs choisies ici. Sur des images 8×8 (64 pixels), "
                                  "la première couche du MLP du cours (128) est plus large que l'entrée.")
         latent = c1.slider("Taille du code z (dimension latente)", 1, 64, key="train_latent",
+                           disabled=locked(PAGE, "k"),
                            help="Le nombre de valeurs qui traversent le goulot d'étranglement.")
-        widths = c1.text_input("Largeurs des couches cachées de l'encodeur", key="train_widths",
-                               help="Le décodeur utilise les mêmes largeurs en ordre inverse (MLP seulement).")
+        if shown(PAGE, SETTINGS, "w"):
+            c1.text_input("Largeurs des couches cachées de l'encodeur", key="train_widths", disabled=locked(PAGE, "w"),
+                          help="Le décodeur utilise les mêmes largeurs en ordre inverse (MLP seulement).")
         bottleneck = c2.radio("Activation du goulot", ["linear", "relu"], key="train_bottleneck",
                               format_func={"linear": "linéaire", "relu": "ReLU"}.get, horizontal=True,
+                              disabled=locked(PAGE, "b"),
                               help="Une ReLU au goulot peut « éteindre » des dimensions du code.")
-        loss = c2.radio("Perte", ["bce", "mse"], key="train_loss", horizontal=True,
+        loss = c2.radio("Perte", ["bce", "mse"], key="train_loss", horizontal=True, disabled=locked(PAGE, "l"),
                         format_func={"bce": "entropie croisée binaire (BCE)", "mse": "erreur quadratique (MSE)"}.get,
                         help="BCE pour des pixels entre 0 et 1 ; MSE pour des données continues.")
-        lr = c2.select_slider("Taux d'apprentissage", LRS, key="train_lr", format_func=lambda v: fr(v, "g"),
-                              help="Le pas maximal d'Adam. Trop grand, l'entraînement diverge.")
-        noise = c2.select_slider("Bruit ajouté à l'entrée", steps(0.0, 1.0), key="train_noise",
-                                 format_func=fr2,
-                          help="0 : autoencodeur ordinaire. Sinon, l'entrée reçoit un bruit gaussien "
-                               "x + σ·N(0, 1), σ étant ce réglage, et la cible reste l'image propre.")
-        epochs = c3.slider("Époques", 1, 100, key="train_epochs",
+        if shown(PAGE, SETTINGS, "lr"):
+            c2.select_slider("Taux d'apprentissage", LRS, key="train_lr", format_func=lambda v: fr(v, "g"),
+                             disabled=locked(PAGE, "lr"),
+                             help="Le pas maximal d'Adam. Trop grand, l'entraînement diverge.")
+        if shown(PAGE, SETTINGS, "n"):
+            c2.select_slider("Bruit ajouté à l'entrée", steps(0.0, 1.0), key="train_noise", format_func=fr2,
+                             disabled=locked(PAGE, "n"),
+                             help="0 : autoencodeur ordinaire. Sinon, l'entrée reçoit un bruit gaussien "
+                                  "x + σ·N(0, 1), σ étant ce réglage, et la cible reste l'image propre.")
+        epochs = c3.slider("Époques", 1, 100, key="train_epochs", disabled=locked(PAGE, "e"),
                            help="Nombre de passages sur tout le jeu d'entraînement.")
-        batch = c3.select_slider("Taille de lot", BATCHES, key="train_batch",
-                                 help="Nombre d'images par pas de gradient.")
-        seed = c3.number_input("Graine aléatoire", 0, 10_000, key="train_seed",
-                               help="Même graine et même réglage : mêmes poids, à l'identique.")
+        if shown(PAGE, SETTINGS, "bs"):
+            c3.select_slider("Taille de lot", BATCHES, key="train_batch", disabled=locked(PAGE, "bs"),
+                             help="Nombre d'images par pas de gradient.")
+        if shown(PAGE, SETTINGS, "s"):
+            c3.number_input("Graine aléatoire", 0, 10_000, key="train_seed", disabled=locked(PAGE, "s"),
+                            help="Même graine et même réglage : mêmes poids, à l'identique.")
         st.caption(f"Jeu de données : **{data.title}** (à changer dans la barre latérale). "
                    "Les réglages s'appliquent au prochain « Démarrer ».")
-    link_ui("entrainer", SETTINGS)
+    # Controls mode classe hides keep their values: read them from the state.
+    widths, lr, noise, batch, seed = (state[k] for k in ("train_widths", "train_lr", "train_noise", "train_batch",
+                                                          "train_seed"))
+    link_ui(PAGE, SETTINGS)
     model = ModelConfig("conv" if "conv" in arch else "mlp", data.image_shape, latent, parse_widths(widths), bottleneck)
     if arch == "course_mlp":
         model = ModelConfig.course(data.image_shape)

@@ -335,3 +335,23 @@ def test_the_readme_links_for_teachers_open_without_notice():
         at.query_params.update(dict(pair.split("=", 1) for pair in query.split("&")))
         at.run()
         assert not at.exception and not at.warning, (page, query)
+
+
+def test_a_link_can_turn_mode_classe_on_and_lock_the_controls_it_names():
+    home = AppTest.from_file(APP, default_timeout=120)
+    home.query_params.update({"classe": "1", "verrou": "1"})
+    home.run()  # the shell reads the flags of the address
+    assert home.toggle(key="class_mode").value and home.session_state["class_lock"]
+    # AppTest runs a switched page without app.py's shell, so its sidebar toggle is gone there: the
+    # hiding of advanced controls is tested in the browser (tests/browser/test_app_browser.py).
+    at = app("pages/entrainer.py")
+    at.session_state["class_lock"] = True
+    at.query_params.clear()
+    at.query_params.update({"k": "2", "lr": "0.001"})
+    at.run()
+    assert not at.exception
+    assert at.slider(key="train_latent").disabled and at.select_slider(key="train_lr").disabled  # locked
+    assert not at.slider(key="train_epochs").disabled  # not named: free
+    at.button(key="train_step").click().run()
+    spec = at.session_state["train"].trainer.spec
+    assert (spec.model.latent_dim, spec.train.lr) == (2, 0.001)

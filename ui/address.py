@@ -18,14 +18,17 @@ import streamlit as st
 
 from ui.state import on_dataset_change, state
 
+FLAGS = {"classe": "class_mode", "verrou": "class_lock"}  # address flag -> session key
+
 
 @dataclass(frozen=True)
 class Setting:
-    """One control: its widget's session-state key, and `parse` (address text -> value, ValueError
-    when the value is not one the control accepts)."""
+    """One control: its widget's session-state key, `parse` (address text -> value, ValueError when
+    the value is not one the control accepts), and whether mode classe hides it (`advanced`)."""
 
     key: str
     parse: Callable[[str], Any]
+    advanced: bool = False
 
 
 def choice(values: Sequence) -> Callable[[str], Any]:
@@ -72,22 +75,28 @@ def apply_address(page: str, settings: dict[str, Setting]) -> None:
     mark = f"_address_{page}"
     if state.get(mark) == params:
         return
-    ignored = []
+    ignored, named = [], set()
     for short, text in params.items():
-        if short not in settings:  # the dataset (the shell's), or a key of another version: left alone
+        if short not in settings:  # the dataset and flags (the shell's), or a key of another version
             continue
         try:
             state[settings[short].key] = settings[short].parse(text)
+            named.add(short)
         except ValueError:
             ignored.append(f"« {short}={text} »")
-    state[mark] = params
+    state[mark], state[f"{mark}_named"] = params, named
     if ignored:
         state[f"{mark}_notice"] = ("Réglages de l'adresse ignorés (valeurs illisibles ou hors des valeurs permises) : "
                                    + ", ".join(ignored) + ". Les autres réglages ont été appliqués.")
 
 
-def apply_dataset_address(datasets: Sequence[str]) -> None:
-    """The dataset of the address (key `d`), before the sidebar draws its selector."""
+def apply_shell_address(datasets: Sequence[str]) -> None:
+    """The dataset (key `d`) and the flags `classe=1` (mode classe) and `verrou=1` (the controls the
+    link names are locked) of the address, before the sidebar draws its selectors."""
+    for flag, key in FLAGS.items():
+        text = st.query_params.get(flag)
+        if text is not None and state.get(f"_address_{flag}") != text:
+            state[f"_address_{flag}"], state[key] = text, text == "1"
     text = st.query_params.get("d")
     if text is None or state.get("_address_d") == text:
         return
@@ -99,6 +108,17 @@ def apply_dataset_address(datasets: Sequence[str]) -> None:
         on_dataset_change()
 
 
+def shown(page: str, settings: dict[str, Setting], short: str) -> bool:
+    """False for an advanced control in mode classe, unless the teacher's link names it."""
+    advanced = settings[short].advanced and short not in state.get(f"_address_{page}_named", ())
+    return not (state.get("class_mode") and advanced)
+
+
+def locked(page: str, short: str) -> bool:
+    """True for a control the link names when the link asks to lock them (`verrou=1`)."""
+    return bool(state.get("class_lock")) and short in state.get(f"_address_{page}_named", ())
+
+
 def link_ui(page: str, settings: dict[str, Setting]) -> None:
     """Write the current values of `settings` into the address; show its notice and the link to copy."""
     mark = f"_address_{page}"
@@ -106,8 +126,9 @@ def link_ui(page: str, settings: dict[str, Setting]) -> None:
         st.warning(state.pop(f"{mark}_notice"))
     params = {"d": state.get("dataset", "digits")}
     params |= {short: _text(state[s.key]) for short, s in settings.items() if s.key in state}
-    if {k: st.query_params[k] for k in st.query_params} != params:
-        st.query_params.from_dict(params)
+    params |= {flag: "1" for flag, key in FLAGS.items() if state.get(key)}
+    if not state.get("class_lock") and {k: st.query_params[k] for k in st.query_params} != params:
+        st.query_params.from_dict(params)  # a locked link stays the teacher's
     state[mark] = params  # our own writing is not a new address to apply
     state["_address_d"] = params["d"]
     with st.popover("Copier le lien de ce réglage", icon=":material/link:"):

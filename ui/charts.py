@@ -11,6 +11,7 @@ from sklearn.metrics import average_precision_score, precision_recall_curve, roc
 from ae_core import History
 from ae_core.anomaly import confusion_at
 from ui.fmt import fr
+from ui.state import state
 
 COLORS = px.colors.qualitative.Plotly
 # Above 1,000 points Plotly switches to WebGL, whose points cannot be clicked as SVG ones can.
@@ -20,6 +21,8 @@ MAP_POINTS = 1000
 def layout(fig: go.Figure, height: int = 340, legend: bool = True, **kwargs) -> go.Figure:
     """The app's figure layout: small margins, French axis titles given by the caller, legend on top."""
     top = 40 if fig.layout.title.text else 30
+    if state.get("class_mode"):  # mode classe: larger figures and letters, read from the back of the room
+        height, kwargs = round(height * 1.3), {"font": dict(size=18), **kwargs}
     fig.update_layout(height=height, margin=dict(l=10, r=10, t=top, b=10), showlegend=legend,
                       legend=dict(orientation="h", y=1.15), separators=",\u202f", **kwargs)  # 12 345,6
     return fig

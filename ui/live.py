@@ -135,7 +135,7 @@ def progress_ui(key: str, job: Job) -> None:
                 f"{seconds(t.elapsed)} écoulées · reste ~{seconds(left)}{speed}{waiting}")
     if h.batch_loss:
         view = (len(job.trainers), len(h.train_loss), state.get(f"{key}_log", False), t.diverged_at,
-                None if job.running else len(h.batch_loss))
+                None if job.running else len(h.batch_loss), state.get("class_mode"))
         if job.figure is None or job.figure[0] != view:  # building a figure costs ~10 ms: once an epoch
             job.figure = view, loss_figure(h, view[2], t.diverged_at, held_out(job.data, t.spec.rows),
                                            t.steps_per_epoch)

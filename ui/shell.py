@@ -12,9 +12,9 @@ import torch
 from streamlit.runtime.pages_manager import PagesManager
 
 from ae_core import DATASETS, LearnerError
-from ui.address import apply_dataset_address
+from ui.address import apply_shell_address
 from ui.fmt import model_summary
-from ui.state import keep_widgets, on_dataset_change, state
+from ui.state import keep_widgets, on_dataset_change, persist, state
 
 log = logging.getLogger(__name__)
 if not logging.getLogger("ui").handlers:  # the app's own lines (a job's end, a page's bug) on stderr
@@ -76,18 +76,26 @@ FRENCH_CSS = """<style>
 </style>"""
 
 
+# Mode classe: every text of the app is sized in rem, so a larger root font enlarges it all.
+CLASS_CSS = "<style>html { font-size: 21px; }</style>"
+
+
 def sidebar_ui() -> None:
     """Per-run set-up, then the dataset selector and the state of the current model, on every page."""
     use_threads()
     keep_widgets()
     st.html(FRENCH_CSS)
-    apply_dataset_address(list(DATASETS))
+    persist(class_mode=False)
+    apply_shell_address(list(DATASETS))
     with st.sidebar:
         st.selectbox("Jeu de données", list(DATASETS), format_func=DATASETS.get, key="dataset",
                      on_change=on_dataset_change,
                      help="Utilisé par toutes les pages. « Chiffres » fonctionne sans connexion Internet.")
         if "dataset_error" in state:
             st.error(state.pop("dataset_error"))
+        st.toggle("Mode classe", key="class_mode",
+                  help="Pour le vidéoprojecteur : textes et figures plus grands, réglages avancés cachés "
+                       "(sauf ceux que nomme le lien de l'enseignant). Dans l'adresse : classe=1.")
         st.markdown("**Le modèle courant**")
         current, job = state.get("current_model"), state.get("train")
         if job is not None and job.running and not job.done:
@@ -97,6 +105,8 @@ def sidebar_ui() -> None:
         else:
             st.success(f"Entraîné sur {DATASETS[current.dataset]}")
             st.caption(model_summary(current.config))
+    if state.get("class_mode"):
+        st.html(CLASS_CSS)
 
 
 def run_page(page) -> None:

@@ -132,3 +132,22 @@ def test_a_teachers_link_opens_the_page_with_its_settings(page):
     wait_ready(page)
     assert page.get_by_text("Réglages de l'adresse ignorés").count() == 0  # another page, its own settings
     assert "c=0" in page.url
+
+
+def test_mode_classe_from_a_link(page):
+    goto(page, "entrainer?classe=1&verrou=1&k=2&lr=0.001")
+    page.get_by_role("heading", name="Entraîner un autoencodeur").wait_for()
+    toggle = page.get_by_test_id("stSidebar").get_by_test_id("stCheckbox").filter(has_text="Mode classe")
+    assert toggle.locator("input").is_checked()
+    labels = page.get_by_test_id("stWidgetLabel")
+    assert labels.filter(has_text="Taux d'apprentissage").count() == 1  # advanced, but named by the link
+    assert labels.filter(has_text="Largeurs des couches cachées").count() == 0  # advanced: hidden
+    assert labels.filter(has_text="Taille de lot").count() == 0
+    assert page.get_by_test_id("stSidebar").get_by_text("Le modèle courant").is_visible()  # still in the sidebar
+    font = page.evaluate("getComputedStyle(document.documentElement).fontSize")
+    assert font == "21px"  # larger letters for the projector
+    latent = page.get_by_test_id("stSlider").filter(has=page.get_by_text("Taille du code z", exact=False))
+    latent.get_by_role("slider").press("ArrowRight", timeout=5_000)  # locked by the link: nothing moves
+    page.wait_for_timeout(500)
+    assert latent.get_by_test_id("stSliderThumbValue").inner_text() == "2"
+    shot(page, "mode_classe")
