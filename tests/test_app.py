@@ -28,6 +28,20 @@ PAGES = {"pages/accueil.py": "Atelier autoencodeurs", "pages/entrainer.py": "Ent
          "pages/anomalies.py": "Détection d'anomalies"}
 
 
+@pytest.fixture
+def downloads(monkeypatch):
+    """read(download_button) -> the bytes it serves."""
+    managers = []  # each AppTest run serves downloads from a fresh media manager: keep them
+
+    class Recording(MediaFileManager):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            managers.append(self)
+
+    monkeypatch.setattr(app_test_module, "MediaFileManager", Recording)
+    return lambda button: managers[-1].read_file(button.proto.url.rsplit("/", 1)[-1].split(".")[0]).content
+
+
 def app(page: str | None = None) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=120)
     at.run()
@@ -57,15 +71,7 @@ def test_every_page_renders_in_french(page, title):
     assert not at.error, [e.value for e in at.error]
 
 
-def test_home_shows_diagram_links_and_quiz_score(monkeypatch):
-    managers = []  # each AppTest run serves downloads from a fresh media manager: keep them
-
-    class Recording(MediaFileManager):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            managers.append(self)
-
-    monkeypatch.setattr(app_test_module, "MediaFileManager", Recording)
+def test_home_shows_diagram_links_and_quiz_score(downloads):
     at = app()
     assert at.selectbox(key="dataset").value == "digits"  # the sidebar (AppTest draws it on the first page only)
     assert len(at.get("graphviz_chart")) == 1
@@ -82,7 +88,7 @@ def test_home_shows_diagram_links_and_quiz_score(monkeypatch):
     at.text_input(key="quiz_name").input("Zoé L.").run()
     button = at.download_button(key="quiz_download")
     assert not button.proto.disabled
-    data = managers[-1].read_file(button.proto.url.rsplit("/", 1)[-1].split(".")[0]).content
+    data = downloads(button)
     rows = list(csv.reader(io.StringIO(data.decode("utf-8"))))
     assert rows[0] == ["nom", "page", "question", "réponse", "correcte", "horodatage"]
     assert [r[:2] + r[3:5] for r in rows[1:]] == [
@@ -155,20 +161,10 @@ def test_divergence_is_explained_in_french(monkeypatch):
     assert at.session_state.get("current_model") is None  # a diverged model does not become current
 
 
-def test_checkpoint_download_and_upload_round_trip(monkeypatch):
-    managers = []  # each AppTest run serves downloads from a fresh media manager: keep them
-
-    class Recording(MediaFileManager):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            managers.append(self)
-
-    monkeypatch.setattr(app_test_module, "MediaFileManager", Recording)
+def test_checkpoint_download_and_upload_round_trip(downloads):
     at = start_and_train(app("pages/entrainer.py").slider(key="train_epochs").set_value(2).run(), "train")
     model = at.session_state["current_model"].model
-    button = at.download_button(key="train_download")
-    file_id = button.proto.url.rsplit("/", 1)[-1].split(".")[0]
-    data = managers[-1].read_file(file_id).content
+    data = downloads(at.download_button(key="train_download"))
     at.button(key="train_reset").click().run()
     del at.session_state["current_model"]
     at.file_uploader(key="train_upload").upload("modele.pt", data).run()
