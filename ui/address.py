@@ -3,8 +3,10 @@
 A page names its controls once, as {short key: Setting}. `apply_address` runs before the widgets
 are drawn: it gives each widget the value its address carries (a value out of range or unreadable
 is ignored with a French notice). `link_ui` runs after: it writes the current values back into the
-address and offers « Copier le lien de ce réglage ». The dataset (key `d`) belongs to every page.
-Only settings travel: never a model, a file or an answer.
+address and offers « Copier le lien de ce réglage ». The dataset (key `d`) and the flags
+`classe=1` (mode classe: `shown` hides advanced controls the link does not name) and `verrou=1`
+(`locked`: the controls the link names cannot be moved) belong to the shell, read before the
+sidebar by `apply_shell_address`. Only settings travel: never a model, a file or an answer.
 """
 
 from __future__ import annotations
