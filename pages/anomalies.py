@@ -8,7 +8,7 @@ from sklearn.metrics import average_precision_score, roc_auc_score
 from ae_core.anomaly import baseline_scores, confusion_at, missed_anomalies, scores, top_scores
 from ae_core.readers import scored_csv
 from ae_core.recipes import one_class_rows, one_class_spec, table_spec
-from ui.address import Setting, apply_address, integer, integers, link_ui, locked, shown
+from ui.address import Setting, apply_address, control, integer, integers, link_ui
 from ui.charts import histogram, roc_pr_figures
 from ui.lesson import closing_ui, lesson_text, lesson_ui
 from ui.live import train_ui
@@ -41,16 +41,12 @@ def images_section() -> None:
                 "s": Setting("anomalies_seed", integer(0, 10_000), advanced=True)}
     apply_address("anomalies", settings)
     c1, c2, c3 = st.columns(3)
-    normal = c1.multiselect("Classe(s) normale(s)", range(len(data.class_names)), key="anomalies_normal",
-                            format_func=lambda i: data.class_names[i], disabled=locked("anomalies", "c"),
-                            help="Toutes les autres classes sont des anomalies.")
-    contamination = c2.slider("Anomalies mêlées à l'entraînement (%)", 0, 20, key="anomalies_contamination",
-                              disabled=locked("anomalies", "p"),
-                              help="Le cas réel : les données d'entraînement ne sont jamais parfaitement propres.")
-    latent = c3.slider("Taille du code z", 2, 32, key="anomalies_latent", disabled=locked("anomalies", "k"))
-    if shown("anomalies", settings, "s"):
-        c3.number_input("Graine aléatoire", 0, 10_000, key="anomalies_seed", disabled=locked("anomalies", "s"))
-    seed = state.anomalies_seed
+    normal = control("anomalies", settings, "c", c1.multiselect, "Classe(s) normale(s)", range(len(data.class_names)),
+                     format_func=lambda i: data.class_names[i], help="Toutes les autres classes sont des anomalies.")
+    contamination = control("anomalies", settings, "p", c2.slider, "Anomalies mêlées à l'entraînement (%)", 0, 20,
+                            help="Le cas réel : les données d'entraînement ne sont jamais parfaitement propres.")
+    latent = control("anomalies", settings, "k", c3.slider, "Taille du code z", 2, 32)
+    seed = control("anomalies", settings, "s", c3.number_input, "Graine aléatoire", 0, 10_000)
     link_ui("anomalies", settings)
     spec = one_class_spec(data, tuple(normal), contamination / 100, latent, int(seed))
     trainer = train_ui("anomalies_train", spec, data, start_label="Entraîner sur les classes normales")

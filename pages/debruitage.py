@@ -7,7 +7,7 @@ from ae_core import Corruption, corrupt, psnr, reconstruct, restore, train_val_s
 from ae_core.corruption import apply_mask, low_resolution, random_pixel_mask, square_mask, sr_factors
 from ae_core.images import highlight
 from ae_core.recipes import restoration_spec
-from ui.address import Setting, apply_address, choice, integer, link_ui, locked, shown
+from ui.address import Setting, apply_address, choice, control, integer, link_ui
 from ui.charts import noise_curve_figure
 from ui.fmt import fr, fr2, held_out, steps
 from ui.images import compare_ui
@@ -42,20 +42,19 @@ def plain_model_ui(data):
 
 def noise_tab(data, x, val_idx):
     cols = st.columns(2)
-    noise = cols[0].selectbox("Type de bruit", list(NOISES), format_func=NOISES.get, key="debruitage_noise",
-                              disabled=locked("debruitage", "t"))
-    level = cols[1].select_slider("Niveau de bruit", steps(0.0, 1.0), key="debruitage_level", format_func=fr2,
-                                  disabled=locked("debruitage", "n"),
-                           help="Gaussien : x + niveau × N(0, 1), ramené dans [0, 1]. "
-                                "Sel et poivre, masquage : part des pixels touchés.")
+    noise = control("debruitage", SETTINGS, "t", cols[0].selectbox, "Type de bruit", list(NOISES),
+                    format_func=NOISES.get)
+    level = control("debruitage", SETTINGS, "n", cols[1].select_slider, "Niveau de bruit", steps(0.0, 1.0),
+                    format_func=fr2,
+                    help="Gaussien : x + niveau × N(0, 1), ramené dans [0, 1]. "
+                         "Sel et poivre, masquage : part des pixels touchés.")
     dae_key = f"debruitage_dae_{noise}"
     with st.expander("Entraîner les autoencodeurs",
                      expanded=model_of(dae_key, data) is None or model_of("debruitage_plain", data) is None):
         plain, plain_key = plain_model_ui(data)
         st.markdown(f"**Autoencodeur débruiteur** (bruit {NOISES[noise]})")
-        train_level = st.select_slider("Niveau de bruit à l'entraînement", steps(0.05, 1.0),
-                                       key="debruitage_train_level", format_func=fr2,
-                                       disabled=locked("debruitage", "nt"))
+        train_level = control("debruitage", SETTINGS, "nt", st.select_slider, "Niveau de bruit à l'entraînement",
+                              steps(0.05, 1.0), format_func=fr2)
         train_ui(dae_key, restoration_spec(data, Corruption(noise, train_level)), data,
                  start_label="Entraîner l'autoencodeur débruiteur")
     dae = finished(dae_key, data.name)
@@ -141,9 +140,7 @@ SETTINGS = {"t": Setting("debruitage_noise", choice(list(NOISES))),
 apply_address("debruitage", SETTINGS)
 _, val_idx = train_val_split(data)
 cols = st.columns([1, 1, 3])
-if shown("debruitage", SETTINGS, "m"):
-    cols[0].slider("Nombre d'exemples", 2, 12, key="debruitage_n", disabled=locked("debruitage", "m"))
-n = state.debruitage_n
+n = control("debruitage", SETTINGS, "m", cols[0].slider, "Nombre d'exemples", 2, 12)
 if cols[1].button("Autres exemples", key="debruitage_shuffle"):
     state.debruitage_seed = state.get("debruitage_seed", 0) + 1
 g = torch.Generator().manual_seed(state.get("debruitage_seed", 0))

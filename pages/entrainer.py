@@ -4,28 +4,19 @@ import math
 from dataclasses import replace
 
 import streamlit as st
-import torch
 
-from ae_core import (
-    Corruption,
-    ModelConfig,
-    RunSpec,
-    SpecError,
-    default_spec,
-    reconstruct,
-)
+from ae_core import Corruption, ModelConfig, RunSpec, SpecError, default_spec
 from ae_core.describe import pytorch_code
-from ae_core.images import mosaic
-from ui.address import Setting, apply_address, choice, integer, link_ui, locked, shown
+from ui.address import Setting, apply_address, choice, control, integer, link_ui
 from ui.fmt import fr, fr2, held_out, parse_widths, steps
-from ui.lesson import closing_ui, lesson_ui
+from ui.images import live_reconstructions
+from ui.lesson import closing_ui, lesson_text, lesson_ui
 from ui.live import train_ui
 from ui.shell import route_through_app
 from ui.state import (
     CurrentModel,
     current_dataset,
     current_model,
-    memo,
     pca_val_mse,
     persist,
     set_current_model,
@@ -41,7 +32,6 @@ ARCHS = {
 }
 LRS = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1, 1.0]
 BATCHES = [16, 32, 64, 128, 256, 512]
-PAGE = "entrainer"
 # The page's controls in its address: /entrainer?a=course_mlp&k=2 is the course's model at code size 2.
 SETTINGS = {
     "a": Setting("train_arch", choice(list(ARCHS))), "k": Setting("train_latent", integer(1, 64)),
@@ -53,6 +43,11 @@ SETTINGS = {
 }
 
 
+def ctl(short, widget, *args, **kwargs):
+    """A control of this page (see ui.address.control)."""
+    return control("entrainer", SETTINGS, short, widget, *args, **kwargs)
+
+
 def spec_ui(data) -> RunSpec:
     """The training controls, turned into a run specification (SpecError on a bad value)."""
     defaults = default_spec(data).train
@@ -62,51 +57,36 @@ def spec_ui(data) -> RunSpec:
     if state.train_recipe_for != data.name:  # another dataset: its recipe's defaults
         state.update(train_recipe_for=data.name, train_epochs=defaults.epochs,
                      train_batch=defaults.batch_size, train_lr=defaults.lr)
-    apply_address(PAGE, SETTINGS)
+    apply_address("entrainer", SETTINGS)
     with st.container(border=True):
         c1, c2, c3 = st.columns(3)
         pixels = math.prod(data.image_shape)
-        arch = c1.selectbox("Architecture", list(ARCHS), key="train_arch", disabled=locked(PAGE, "a"),
-                            format_func=lambda a: ARCHS[a].format(pixels=pixels),
-                            help="Les deux modèles « du cours » reprennent ceux de la fiche PyTorch et ignorent "
-                                 "la taille du code et les largeurs choisies ici. Sur des images 8×8 (64 pixels), "
-                                 "la première couche du MLP du cours (128) est plus large que l'entrée.")
-        latent = c1.slider("Taille du code z (dimension latente)", 1, 64, key="train_latent",
-                           disabled=locked(PAGE, "k"),
-                           help="Le nombre de valeurs qui traversent le goulot d'étranglement.")
-        if shown(PAGE, SETTINGS, "w"):
-            c1.text_input("Largeurs des couches cachées de l'encodeur", key="train_widths", disabled=locked(PAGE, "w"),
-                          help="Le décodeur utilise les mêmes largeurs en ordre inverse (MLP seulement).")
-        bottleneck = c2.radio("Activation du goulot", ["linear", "relu"], key="train_bottleneck",
-                              format_func={"linear": "linéaire", "relu": "ReLU"}.get, horizontal=True,
-                              disabled=locked(PAGE, "b"),
-                              help="Une ReLU au goulot peut « éteindre » des dimensions du code.")
-        loss = c2.radio("Perte", ["bce", "mse"], key="train_loss", horizontal=True, disabled=locked(PAGE, "l"),
-                        format_func={"bce": "entropie croisée binaire (BCE)", "mse": "erreur quadratique (MSE)"}.get,
-                        help="BCE pour des pixels entre 0 et 1 ; MSE pour des données continues.")
-        if shown(PAGE, SETTINGS, "lr"):
-            c2.select_slider("Taux d'apprentissage", LRS, key="train_lr", format_func=lambda v: fr(v, "g"),
-                             disabled=locked(PAGE, "lr"),
-                             help="Le pas maximal d'Adam. Trop grand, l'entraînement diverge.")
-        if shown(PAGE, SETTINGS, "n"):
-            c2.select_slider("Bruit ajouté à l'entrée", steps(0.0, 1.0), key="train_noise", format_func=fr2,
-                             disabled=locked(PAGE, "n"),
-                             help="0 : autoencodeur ordinaire. Sinon, l'entrée reçoit un bruit gaussien "
-                                  "x + σ·N(0, 1), σ étant ce réglage, et la cible reste l'image propre.")
-        epochs = c3.slider("Époques", 1, 100, key="train_epochs", disabled=locked(PAGE, "e"),
-                           help="Nombre de passages sur tout le jeu d'entraînement.")
-        if shown(PAGE, SETTINGS, "bs"):
-            c3.select_slider("Taille de lot", BATCHES, key="train_batch", disabled=locked(PAGE, "bs"),
-                             help="Nombre d'images par pas de gradient.")
-        if shown(PAGE, SETTINGS, "s"):
-            c3.number_input("Graine aléatoire", 0, 10_000, key="train_seed", disabled=locked(PAGE, "s"),
-                            help="Même graine et même réglage : mêmes poids, à l'identique.")
+        arch = ctl("a", c1.selectbox, "Architecture", list(ARCHS), format_func=lambda a: ARCHS[a].format(pixels=pixels),
+                   help="Les deux modèles « du cours » reprennent ceux de la fiche PyTorch et ignorent la taille "
+                        "du code et les largeurs choisies ici. Sur des images 8×8 (64 pixels), la première couche "
+                        "du MLP du cours (128) est plus large que l'entrée.")
+        latent = ctl("k", c1.slider, "Taille du code z (dimension latente)", 1, 64,
+                     help="Le nombre de valeurs qui traversent le goulot d'étranglement.")
+        widths = ctl("w", c1.text_input, "Largeurs des couches cachées de l'encodeur",
+                     help="Le décodeur utilise les mêmes largeurs en ordre inverse (MLP seulement).")
+        bottleneck = ctl("b", c2.radio, "Activation du goulot", ["linear", "relu"], horizontal=True,
+                         format_func={"linear": "linéaire", "relu": "ReLU"}.get,
+                         help="Une ReLU au goulot peut « éteindre » des dimensions du code.")
+        loss = ctl("l", c2.radio, "Perte", ["bce", "mse"], horizontal=True,
+                   format_func={"bce": "entropie croisée binaire (BCE)", "mse": "erreur quadratique (MSE)"}.get,
+                   help="BCE pour des pixels entre 0 et 1 ; MSE pour des données continues.")
+        lr = ctl("lr", c2.select_slider, "Taux d'apprentissage", LRS, format_func=lambda v: fr(v, "g"),
+                 help="Le pas maximal d'Adam. Trop grand, l'entraînement diverge.")
+        noise = ctl("n", c2.select_slider, "Bruit ajouté à l'entrée", steps(0.0, 1.0), format_func=fr2,
+                    help="0 : autoencodeur ordinaire. Sinon, l'entrée reçoit un bruit gaussien "
+                         "x + σ·N(0, 1), σ étant ce réglage, et la cible reste l'image propre.")
+        epochs = ctl("e", c3.slider, "Époques", 1, 100, help="Nombre de passages sur tout le jeu d'entraînement.")
+        batch = ctl("bs", c3.select_slider, "Taille de lot", BATCHES, help="Nombre d'images par pas de gradient.")
+        seed = ctl("s", c3.number_input, "Graine aléatoire", 0, 10_000,
+                   help="Même graine et même réglage : mêmes poids, à l'identique.")
         st.caption(f"Jeu de données : **{data.title}** (à changer dans la barre latérale). "
                    "Les réglages s'appliquent au prochain « Démarrer ».")
-    # Controls mode classe hides keep their values: read them from the state.
-    widths, lr, noise, batch, seed = (state[k] for k in ("train_widths", "train_lr", "train_noise", "train_batch",
-                                                          "train_seed"))
-    link_ui(PAGE, SETTINGS)
+    link_ui("entrainer", SETTINGS)
     model = ModelConfig("conv" if "conv" in arch else "mlp", data.image_shape, latent, parse_widths(widths), bottleneck)
     if arch == "course_mlp":
         model = ModelConfig.course(data.image_shape)
@@ -114,17 +94,6 @@ def spec_ui(data) -> RunSpec:
         model = ModelConfig("conv", data.image_shape, None)
     train = replace(defaults, epochs=epochs, batch_size=batch, lr=lr, loss=loss, seed=int(seed))
     return RunSpec(data.name, model, train, Corruption("gaussian" if noise > 0 else "none", noise))
-
-
-def live_grid(trainer, moment) -> None:
-    """Eight held-out images (top) and their reconstructions, drawn once per `moment` (same spec, same
-    moment: same weights), so that a class's panels cost the server little."""
-    images = trainer.images[trainer.val_idx[:8]]
-    grid = memo("train_live_grid", (trainer.spec, moment), lambda: mosaic(
-        torch.cat([images.float() / 255, reconstruct(trainer.model, images)]), ncols=8,
-        scale=4 if images.shape[-1] > 8 else 12))
-    st.image(grid, caption=f"En haut : images de {held_out(current_dataset())}. "
-                           "En bas : leurs reconstructions actuelles.")
 
 
 def results_ui(current: CurrentModel) -> None:
@@ -138,25 +107,20 @@ def results_ui(current: CurrentModel) -> None:
     cols[2].metric("Nombres : image → code", f"{pixels} → {k}",
                    help="Un rapport de dimensions, pas d'octets : un pixel tient sur 1 octet, "
                         "un nombre du code sur 4 (float32).")
-    if k < pixels:
-        cols[3].metric(f"ACP à {k} composantes", fr(pca), help="MSE par pixel de l'ACP standard, mêmes images.")
-    else:
-        cols[3].metric("ACP", "sans objet", help="Le code n'est pas plus petit que l'image.")
-    if k >= pixels:
+    compresses = k < pixels
+    cols[3].metric(f"ACP à {k} composantes" if compresses else "ACP", fr(pca) if compresses else "sans objet",
+                   help="MSE par pixel de l'ACP standard, mêmes images." if compresses
+                   else "Le code n'est pas plus petit que l'image.")
+    if not compresses:
         st.warning("Le code est au moins aussi grand que l'image : ce modèle ne comprime pas, "
                    "et l'ACP avec autant de composantes reconstruirait parfaitement.")
     elif mse < pca:
         st.success(f"L'autoencodeur reconstruit mieux que l'ACP avec le même nombre de dimensions "
                    f"({fr(mse)} contre {fr(pca)}) : ses couches non linéaires capturent des formes "
                    "qu'aucune projection linéaire ne résume aussi bien.")
-    else:
-        large = (f"Avec {k} composantes, l'ACP garde presque toute la variance des images : la meilleure "
-                 "projection linéaire ne perd presque plus rien, et le réseau de la recette par défaut, "
-                 "entraîné quelques secondes, ne fait pas mieux. Un réseau plus large, entraîné plus "
-                 "longtemps, peut repasser devant.")
-        small = ("Essayez un goulot linéaire, la perte BCE ou plus d'époques : un réseau non linéaire "
-                 "n'est utile que s'il est bien entraîné.")
-        st.info(f"L'ACP fait mieux ici ({fr(pca)} contre {fr(mse)}). " + (large if k >= 16 else small))
+    else:  # the lesson text says why, for a large code (measured: digits from 24, mnist8k at 64)
+        why = lesson_text("entrainer_acp_grand_code" if k >= 16 else "entrainer_acp_petit_code").format(k=k)
+        st.info(f"L'ACP fait mieux ici ({fr(pca)} contre {fr(mse)}). " + why)
 
 
 route_through_app()
@@ -169,7 +133,7 @@ except SpecError as exc:
     st.error(f"Réglage invalide : {exc}")
     st.stop()
 
-trainer = train_ui("train", spec, data, live=live_grid)
+trainer = train_ui("train", spec, data, live=live_reconstructions)
 if trainer is not None and trainer.trained and state.get("train_promoted") is not state.train:
     state.train_promoted = state.train  # once: a model uploaded afterwards stays current
     set_current_model(CurrentModel(trainer.model, trainer.model_config, trainer.spec.dataset, trainer.spec,

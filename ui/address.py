@@ -4,8 +4,8 @@ A page names its controls once, as {short key: Setting}. `apply_address` runs be
 are drawn: it gives each widget the value its address carries (a value out of range or unreadable
 is ignored with a French notice). `link_ui` runs after: it writes the current values back into the
 address and offers « Copier le lien de ce réglage ». The dataset (key `d`) and the flags
-`classe=1` (mode classe: `shown` hides advanced controls the link does not name) and `verrou=1`
-(`locked`: the controls the link names cannot be moved) belong to the shell, read before the
+`classe=1` (mode classe: `control` hides advanced controls the link does not name) and `verrou=1`
+(`control` locks the controls the link names) belong to the shell, read before the
 sidebar by `apply_shell_address`. Only settings travel: never a model, a file or an answer.
 """
 
@@ -110,15 +110,14 @@ def apply_shell_address(datasets: Sequence[str]) -> None:
         on_dataset_change()
 
 
-def shown(page: str, settings: dict[str, Setting], short: str) -> bool:
-    """False for an advanced control in mode classe, unless the teacher's link names it."""
-    advanced = settings[short].advanced and short not in state.get(f"_address_{page}_named", ())
-    return not (state.get("class_mode") and advanced)
-
-
-def locked(page: str, short: str) -> bool:
-    """True for a control the link names when the link asks to lock them (`verrou=1`)."""
-    return bool(state.get("class_lock")) and short in state.get(f"_address_{page}_named", ())
+def control(page: str, settings: dict[str, Setting], short: str, widget: Callable, *args, **kwargs) -> Any:
+    """The value of the control `short`: widget(*args, key=…, **kwargs) drawn, disabled when the link
+    locks it (`verrou=1`), or not drawn at all when mode classe hides it (advanced, and not named by
+    the teacher's link); a hidden control keeps its value in the session."""
+    key, named = settings[short].key, state.get(f"_address_{page}_named", ())
+    if state.get("class_mode") and settings[short].advanced and short not in named:
+        return state[key]
+    return widget(*args, key=key, disabled=bool(state.get("class_lock")) and short in named, **kwargs)
 
 
 def link_ui(page: str, settings: dict[str, Setting]) -> None:

@@ -6,7 +6,9 @@ import streamlit as st
 import torch
 
 from ae_core.images import mosaic, upscale
+from ae_core.metrics import reconstruct
 from ui.fmt import fr
+from ui.state import memo
 
 
 def show_images(images: torch.Tensor, captions: list[str] | None = None, size: int = 112) -> None:
@@ -32,3 +34,14 @@ def compare_ui(x, outs: dict, score, shown: dict | None = None) -> None:
             continue
         col.metric("PSNR", "référence" if images is x else f"{fr(score(images), '.1f')} dB")
         show_grid((shown or {}).get(title, images), ncols=3, where=col)
+
+
+def live_reconstructions(trainer, moment: tuple) -> None:
+    """Eight held-out images (top) and their reconstructions, drawn once per `moment` of a training
+    (same spec, same moment: same weights), so that a class's panels cost the server little."""
+    images = trainer.images[trainer.val_idx[:8]]
+    grid = memo("live_reconstructions", (trainer.spec, moment), lambda: mosaic(
+        torch.cat([images.float() / 255, reconstruct(trainer.model, images)]), ncols=8,
+        scale=4 if images.shape[-1] > 8 else 12))
+    st.image(grid, caption="En haut : images mises de côté, jamais vues à l'entraînement. "
+                           "En bas : leurs reconstructions actuelles.")
