@@ -1,8 +1,22 @@
 """Driving the app in AppTest like a learner: click a button, run until a live training ends."""
 
 import time
+from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+
+
+def app(page: str | None = None) -> AppTest:
+    """The app run once, then switched to `page` (a path such as "pages/entrainer.py") when given."""
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    if page:
+        at.switch_page(page)
+        at.run()
+    assert not at.exception, at.exception
+    return at
 
 
 def click(at: AppTest, label: str) -> None:

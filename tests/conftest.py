@@ -46,6 +46,23 @@ def require_mnist8k() -> Path:
     skip_or_fail(f"real MNIST not found at {MNIST8K} (set AE_MNIST8K)")
 
 
+@pytest.fixture
+def downloads(monkeypatch):
+    """read(download_button) -> the bytes an AppTest download button serves."""
+    from streamlit.runtime.media_file_manager import MediaFileManager
+    from streamlit.testing.v1 import app_test as app_test_module
+
+    managers = []  # each AppTest run serves downloads from a fresh media manager: keep them
+
+    class Recording(MediaFileManager):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            managers.append(self)
+
+    monkeypatch.setattr(app_test_module, "MediaFileManager", Recording)
+    return lambda button: managers[-1].read_file(button.proto.url.rsplit("/", 1)[-1].split(".")[0]).content
+
+
 @pytest.fixture(scope="session")
 def mnist8k():
     """mnist8k as an ae_core Dataset (8,000 train + 2,000 test images)."""
