@@ -79,7 +79,7 @@ def train_ui(key: str, spec: RunSpec, data: Dataset, start_label: str = "Démarr
         job = None
     if job is not None and job.done and job.running:
         job.running = False  # this full run draws the end: the panel stops asking for reruns
-    cols = st.columns([2, 1, 1, 1, 1.2, 2])
+    cols = st.columns([3, 1, 1, 1.2, 1.3, 2.2])  # room for the start label, the longest
     cols[0].button(start_label, key=f"{key}_start", type="primary", on_click=_start, args=(key, spec, data),
                    disabled=job is not None and job.running)
     if job is not None and not job.done:
