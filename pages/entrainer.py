@@ -8,6 +8,8 @@ import streamlit as st
 from ae_core import Corruption, ModelConfig, RunSpec, SpecError, default_spec
 from ae_core.describe import pytorch_code
 from ui.address import Setting, apply_address, choice, control, integer, link_ui
+from ui.charts import saved_loss_figure
+from ui.draw import drawn_reconstruction_ui
 from ui.fmt import fr, fr2, held_out, parse_widths, steps
 from ui.images import live_reconstructions
 from ui.lesson import closing_ui, lesson_text, lesson_ui
@@ -143,7 +145,12 @@ if trainer is not None and trainer.trained and state.get("train_promoted") is no
 current = current_model()
 if current is not None and current.history is not None:
     st.subheader("Résultat")
+    if trainer is None:  # a model found again after a reload: its curves, as they were
+        st.plotly_chart(saved_loss_figure(current.history), key="train_saved_chart")
     results_ui(current)
+if current is not None:
+    st.subheader("Dessiner un chiffre")
+    drawn_reconstruction_ui("train_drawing", current.model, current.config.image_shape)
 
 with st.expander("Code PyTorch équivalent"):
     st.code(pytorch_code(spec), language="python")

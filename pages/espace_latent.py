@@ -13,6 +13,7 @@ from ae_core.metrics import as_float
 from ae_core.recipes import curve_sizes, curve_spec, manifold_spec, map_spec, select_rows
 from ui.address import Setting, apply_address, choice, link_ui
 from ui.charts import MAP_POINTS, cloud_figure, error_curve_figure, flat_map_figure, map_figure
+from ui.draw import drawn_on_maps_ui
 from ui.fmt import fr, held_out
 from ui.images import show_images
 from ui.latent import decode_anywhere_ui, interpolation_ui
@@ -63,12 +64,13 @@ def maps_section(data, model, key, train_idx, val_idx):
     st.header("Deux cartes des mêmes images")
     st.caption(f"{len(maps.rows)} images de {held_out(data)}, autant de chaque classe. "
                "Cliquez sur un point pour le retrouver dans l'autre carte.")
+    drawn = drawn_on_maps_ui("latent_drawing", model, maps) or (None, None)
     if maps.plane.projected:
         st.info(f"Le code de ce modèle a {maps.plane.dim} nombres : la carte de gauche montre ses deux premiers axes "
                 f"d'ACP, qui gardent {fr(100 * maps.plane.explained, '.0f')} % de sa variance.")
-    for col, xy, title, chart in zip(st.columns(2), (maps.ae_xy, maps.pca_xy), ("Autoencodeur", "ACP à 2 composantes"),
-                                     ("latent_map_ae", "latent_map_pca")):
-        col.plotly_chart(map_figure(xy, labels, data.class_names, title, selected), key=chart, width="stretch",
+    maps_xy, titles = (maps.ae_xy, maps.pca_xy), ("Autoencodeur", "ACP à 2 composantes")
+    for col, xy, title, chart, star in zip(st.columns(2), maps_xy, titles, ("latent_map_ae", "latent_map_pca"), drawn):
+        col.plotly_chart(map_figure(xy, labels, data.class_names, title, selected, star), key=chart, width="stretch",
                          on_select=partial(remember_click, chart, "latent_selected"), selection_mode="points")
     if selected is not None:
         with st.container(key="latent_detail", border=True):

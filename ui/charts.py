@@ -46,10 +46,17 @@ def loss_figure(history: History, log_y: bool = False, diverged_at: int | None =
     return layout(fig, 300, xaxis_title="époque", yaxis_title="perte")
 
 
+def saved_loss_figure(history: History) -> go.Figure:
+    """loss_figure of a finished training, its batches spread evenly over its epochs."""
+    return loss_figure(history, steps_per_epoch=max(1, len(history.batch_loss) // max(1, len(history.train_loss))))
+
+
 # --- latent space -----------------------------------------------------------------------------
 
-def map_figure(xy: np.ndarray, labels: np.ndarray, class_names, title: str, selected: int | None) -> go.Figure:
-    """One SVG trace per class, same colours in every map; customdata holds the sample position."""
+def map_figure(xy: np.ndarray, labels: np.ndarray, class_names, title: str, selected: int | None,
+               drawn: np.ndarray | None = None) -> go.Figure:
+    """One SVG trace per class, same colours in every map; customdata holds the sample position.
+    `drawn` (2,) marks where the learner's drawing lands."""
     fig = go.Figure()
     for c, name in enumerate(class_names):
         pos = np.flatnonzero(labels == c)
@@ -61,9 +68,21 @@ def map_figure(xy: np.ndarray, labels: np.ndarray, class_names, title: str, sele
         fig.add_scatter(x=[float(xy[selected, 0])], y=[float(xy[selected, 1])], mode="markers",
                         name="sélection", customdata=[[selected]],
                         marker=dict(size=18, symbol="circle-open", color="black", line=dict(width=3)))
+    if drawn is not None:
+        fig.add_scatter(x=[float(drawn[0])], y=[float(drawn[1])], mode="markers", name="votre dessin",
+                        marker=dict(size=22, symbol="star", color="gold", line=dict(width=2, color="black")),
+                        hovertemplate="votre dessin<extra></extra>")
     fig.update_layout(title=title)
     layout(fig, 460, xaxis_title="axe 1", yaxis_title="axe 2")
     return fig.update_layout(legend=dict(orientation="v", y=1, title="classe"))
+
+
+def code_figure(z: np.ndarray) -> go.Figure:
+    """The values of one code z, one bar per unit."""
+    fig = go.Figure(go.Bar(x=[f"z{i + 1}" for i in range(len(z))], y=z.tolist(), marker_color="#f2b705",
+                           hovertemplate="%{x} = %{y:.3f}<extra></extra>"))
+    fig.update_layout(title="Le code z de votre dessin")
+    return layout(fig, 240, legend=False, yaxis_title="valeur")
 
 
 def grid_figure(grid: np.ndarray, low, high, n: int, xy: np.ndarray, point) -> go.Figure:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import random
 import tomllib
 import unicodedata
@@ -18,6 +19,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from ui import saved
 from ui.state import persist, state
 
 LESSONS = Path(__file__).resolve().parents[1] / "lessons"
@@ -84,6 +86,22 @@ def _record_answer(page_id: str, i: int) -> None:
     else:
         results[i] = {"answer": q["choices"][choice], "correct": choice == q["answer"],
                       "time": datetime.now().astimezone().isoformat(timespec="seconds")}
+    saved.keep(quiz=json.dumps(state["quiz"]))
+
+
+def restore_quiz() -> None:
+    """The quiz answers kept from this learner's earlier session (ui.saved), ticked again."""
+    entry = saved.store().get(saved.token())
+    answers = json.loads(entry.quiz) if entry is not None else {}
+    for page_id, page in answers.items():
+        if not (LESSONS / f"{page_id}.toml").is_file():
+            continue
+        questions = load_quiz(page_id)
+        for i, a in page.items():
+            i = int(i)
+            if i < len(questions) and a["answer"] in questions[i]["choices"]:
+                state.setdefault("quiz", {}).setdefault(page_id, {})[i] = a
+                state[f"quiz_{page_id}_{i}"] = questions[i]["choices"].index(a["answer"])
 
 
 def lesson_ui(page_id: str) -> None:

@@ -12,9 +12,11 @@ import torch
 from streamlit.runtime.pages_manager import PagesManager
 
 from ae_core import DATASETS, LearnerError
+from ui import saved
 from ui.address import apply_shell_address
 from ui.fmt import model_summary
-from ui.state import keep_widgets, on_dataset_change, persist, state
+from ui.lesson import restore_quiz
+from ui.state import keep_widgets, on_dataset_change, persist, restore_model, state
 
 log = logging.getLogger(__name__)
 if not logging.getLogger("ui").handlers:  # the app's own lines (a job's end, a page's bug) on stderr
@@ -80,12 +82,26 @@ FRENCH_CSS = """<style>
 CLASS_CSS = "<style>html { font-size: 21px; }</style>"
 
 
+def _forget() -> None:
+    saved.forget()
+    job = state.pop("train", None)
+    if job is not None:
+        job.pause()
+    for key in [k for k in state if k.startswith("quiz") or k == "current_model"]:
+        del state[key]
+    state.forgotten = True
+
+
 def sidebar_ui() -> None:
     """Per-run set-up, then the dataset selector and the state of the current model, on every page."""
     use_threads()
     keep_widgets()
     st.html(FRENCH_CSS)
     persist(class_mode=False)
+    if "_restored" not in state:  # a reload or a second tab: the learner's model and answers again
+        state._restored = True
+        restore_model()
+        restore_quiz()
     apply_shell_address(list(DATASETS))
     with st.sidebar:
         st.selectbox("Jeu de données", list(DATASETS), format_func=DATASETS.get, key="dataset",
@@ -105,6 +121,13 @@ def sidebar_ui() -> None:
         else:
             st.success(f"Entraîné sur {DATASETS[current.dataset]}")
             st.caption(model_summary(current.config))
+        st.button("Oublier mes données", key="forget", on_click=_forget, icon=":material/delete:",
+                  help="Sur un ordinateur partagé : efface votre modèle et vos réponses aux quiz de ce "
+                       f"serveur et de ce navigateur. Sinon, ils sont gardés {saved.MAX_AGE_S // 3600} heures, "
+                       "pour un rechargement ou un deuxième onglet.")
+        saved.cookie_ui()
+    if state.pop("forgotten", False):
+        st.toast("Vos données sont oubliées : modèle courant et réponses aux quiz.", icon=":material/delete:")
     if state.get("class_mode"):
         st.html(CLASS_CSS)
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import streamlit as st
@@ -21,8 +22,10 @@ from ae_core import (
     load_checkpoint,
     load_dataset,
     manifold_dataset,
+    save_checkpoint,
     train_val_split,
 )
+from ui import saved
 
 state = st.session_state
 
@@ -86,9 +89,30 @@ class CurrentModel:
     history: History | None = None
 
 
-def set_current_model(current: CurrentModel) -> None:
+def set_current_model(current: CurrentModel, keep: bool = True) -> None:
+    """Make `current` the learner's current model, kept for their next session too (ui.saved)."""
     current.model.eval()
     state.current_model = current
+    if keep:
+        history = json.dumps(asdict(current.history)) if current.history is not None else ""
+        saved.keep(checkpoint=save_checkpoint(current.model, current.config, {"dataset": current.dataset}),
+                   dataset=current.dataset, history=history)
+
+
+def restore_model() -> None:
+    """The current model kept from this learner's earlier session, checked as an upload is; else nothing."""
+    entry = saved.store().get(saved.token())
+    if entry is None or not entry.checkpoint or entry.dataset not in DATASETS:
+        return
+    try:
+        model, config, _ = load_checkpoint(entry.checkpoint)
+        history = History(**json.loads(entry.history)) if entry.history else None
+    except (CheckpointError, TypeError, ValueError):
+        saved.keep(checkpoint=b"", dataset="", history="")
+        return
+    key = ("saved", hashlib.sha256(entry.checkpoint).hexdigest())
+    set_current_model(CurrentModel(model, config, entry.dataset, key, history), keep=False)
+    state.setdefault("dataset", entry.dataset)
 
 
 def current_model() -> CurrentModel | None:

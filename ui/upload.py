@@ -10,6 +10,7 @@ from ae_core import DATASETS, CheckpointError, save_checkpoint
 from ae_core.anomaly import scores
 from ae_core.image_reader import read_image
 from ae_core.readers import ReaderError, breast_cancer_csv, parse_csv, prepare_table
+from ui.draw import drawing_ui
 from ui.fmt import fr
 from ui.scores import gallery
 from ui.state import CurrentModel, adopt_checkpoint, persist, state
@@ -47,19 +48,31 @@ def example_csv() -> bytes:
 
 
 def image_score_ui(trainer, data, threshold: float) -> None:
-    """An uploaded PNG or JPEG, turned into a dataset image, reconstructed and scored against `threshold`."""
-    st.markdown("**Votre image** (PNG ou JPEG) : convertie en niveaux de gris, recadrée, redimensionnée, "
-                "inversée si le fond est clair.")
-    file = st.file_uploader("Image à tester", type=["png", "jpg", "jpeg"], key="anomalies_image")
-    if file is None:
-        return
-    try:
-        x = read_image(file.getvalue(), data.image_shape)
-    except ReaderError as exc:
-        st.error(str(exc))
+    """A drawn digit or an uploaded PNG or JPEG, turned into a dataset image, reconstructed and scored."""
+    st.markdown("**Votre image** : dessinez un chiffre, ou importez une image PNG ou JPEG (convertie en niveaux "
+                "de gris, recadrée, redimensionnée, inversée si le fond est clair).")
+    drawing, upload = st.tabs(["Dessiner", "Importer une image"])
+    with drawing:
+        left, right = st.columns([1, 2])
+        with left:
+            x = drawing_ui("anomalies_drawing", data.image_shape)
+        with right:
+            _score_ui(trainer, x, threshold, "votre dessin")
+    with upload:
+        file = st.file_uploader("Image à tester", type=["png", "jpg", "jpeg"], key="anomalies_image")
+        if file is not None:
+            try:
+                _score_ui(trainer, read_image(file.getvalue(), data.image_shape), threshold, "votre image")
+            except ReaderError as exc:
+                st.error(str(exc))
+
+
+def _score_ui(trainer, x, threshold: float, name: str) -> None:
+    if x is None:
+        st.caption("Son score et le verdict du seuil apparaîtront ici.")
         return
     s = float(scores(trainer.model, x)[0])
-    gallery(trainer.model, (x * 255).round().to(torch.uint8), ["votre image"], np.array([s]), "Votre image")
+    gallery(trainer.model, (x * 255).round().to(torch.uint8), [name], np.array([s]), name.capitalize())
     verdict = "signalée comme **anomalie**" if s > threshold else "jugée **normale**"
     st.markdown(f"Score {fr(s, '.5f')} pour un seuil de {fr(threshold, '.5f')} : {verdict}.")
 

@@ -124,3 +124,18 @@ def shot(page, name: str) -> Path:
     path = SHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def draw_a_one(page) -> None:
+    """Draw a vertical stroke on the page's canvas with the mouse, as a learner would."""
+    canvas = page.frame_locator('iframe[title="streamlit_drawable_canvas.st_canvas"]').locator("canvas").last
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] * 0.15
+    page.mouse.move(x, y)
+    page.mouse.down()
+    for i in range(1, 21):
+        page.mouse.move(x, y + i * box["height"] * 0.035)
+    page.mouse.up()
+    page.wait_for_timeout(500)
+    wait_ready(page)

@@ -1,16 +1,16 @@
-"""What one more learner costs the server in memory, with a trained model and a settings link.
+"""What one more learner costs the server in memory, with a trained model, a drawing and a settings link.
 
     python -m tests.browser.session_memory --sessions 6
 
 Each learner opens the training page through a settings link, trains the default model on digits,
-opens the anomaly page and trains there too, then stays connected. Prints the server's resident
+draws a digit, opens the anomaly page and trains there too, then stays connected. Prints the server's resident
 memory after each learner and the mean growth per learner after the first (the first one also pays
 for the caches every later learner shares).
 """
 
 import argparse
 
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, free_port, start_server, wait_ready
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, draw_a_one, free_port, start_server, wait_ready
 from tests.browser.load import rss_mb
 
 LINK = "entrainer?d=digits&a=mlp&k=2&w=128,64&b=linear&e=100"
@@ -24,6 +24,7 @@ def learner(browser, base: str):
     page.get_by_role("button", name="Démarrer l'entraînement").click()
     page.get_by_role("heading", name="Résultat").wait_for(timeout=120_000)
     wait_ready(page)
+    draw_a_one(page)
     page.get_by_test_id("stSidebarNav").get_by_text("Détection d'anomalies").click()
     wait_ready(page)
     page.get_by_role("button", name="Entraîner sur les classes normales").click()
@@ -51,7 +52,7 @@ def main() -> None:
                 print(f"learner {i + 1}: server RSS {rss[-1]:.0f} MB", flush=True)
             growth = (rss[-1] - rss[0]) / max(1, len(rss) - 1)
             print(f"server RSS {before:.0f} MB before any learner, {rss[0]:.0f} MB after the first; "
-                  f"{growth:.1f} MB per further learner (trained model on two pages, settings link)")
+                  f"{growth:.1f} MB per further learner (trained model on two pages, a drawing, settings link)")
             browser.close()
     finally:
         server.terminate()

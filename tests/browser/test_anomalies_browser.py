@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tests.browser.conftest import goto, shot, wait_ready
+from tests.browser.conftest import draw_a_one, goto, shot, wait_ready
 
 pytestmark = pytest.mark.browser
 OUTLIERS = (7, 31, 52)
@@ -64,12 +64,18 @@ def test_train_on_images_then_score_an_uploaded_drawing(page, tmp_path):
     false_alarms = page.get_by_test_id("stMetric").filter(has_text="Fausses alertes")
     assert false_alarms.is_visible() and "%" in false_alarms.inner_text()  # next to the 5 % the preset aims at
     assert page.get_by_text("À retenir").is_visible() and page.get_by_text("Exercices guidés").is_visible()
+    panel = page.get_by_role("tabpanel", name="Images")
+    draw_a_one(page)  # on the canvas of the « Dessiner » tab
+    verdict = panel.get_by_role("tabpanel", name="Dessiner").get_by_text("pour un seuil de")
+    verdict.wait_for(timeout=60_000)
+    assert verdict.inner_text().startswith("Score ")
+    shot(page, "anomalies_dessin")
     drawing = np.full((64, 64), 255, np.uint8)  # a dark "1" on white paper, as a learner would draw it
     drawing[10:54, 28:36] = 0
     Image.fromarray(drawing).save(tmp_path / "un.png")
-    panel = page.get_by_role("tabpanel", name="Images")
+    panel.get_by_role("tab", name="Importer une image").click()
     panel.locator('input[type="file"]').set_input_files(tmp_path / "un.png")
-    verdict = page.get_by_text("pour un seuil de")
+    verdict = panel.get_by_role("tabpanel", name="Importer une image").get_by_text("pour un seuil de")
     verdict.wait_for(timeout=60_000)
     assert verdict.inner_text().startswith("Score ")
     verdict.scroll_into_view_if_needed()
