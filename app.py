@@ -19,6 +19,8 @@ PAGES = {
                 icon=":material/auto_fix_high:"),
         st.Page("pages/anomalies.py", title="Détection d'anomalies", url_path="anomalies",
                 icon=":material/troubleshoot:"),
+        st.Page("pages/generer.py", title="Générer : autoencodeur et VAE", url_path="generer",
+                icon=":material/casino:"),
     ],
 }
 

@@ -103,6 +103,16 @@ def salt_and_pepper(x, level):
                 f"        optimizer, max_lr={train.lr}, total_steps=epochs * steps_per_epoch)"
                 if train.schedule == "onecycle" else "")
     sched_step = "\n            scheduler.step()" if train.schedule == "onecycle" else ""
+    name, forward, call = "Autoencoder", f"""z = self.encoder(x)  # (B, {z_shape})
+        return self.decoder(z)  # (B, {x_shape})""", "x_hat"
+    if config.variational:  # the encoder gives mu and log sigma^2; the loss is the negative ELBO (beta = 1)
+        name, call = "VAE", "x_hat, mu, logvar"
+        forward = f"""mu, logvar = self.encoder(x).chunk(2, dim=1)  # (B, {config.latent_dim}) each
+        z = mu + torch.randn_like(mu) * (0.5 * logvar).exp()  # reparameterisation trick
+        return self.decoder(z), mu, logvar  # (B, {x_shape})"""
+        rec = "F.binary_cross_entropy(x_hat, x, reduction=\"sum\")" if train.loss == "bce" else \
+            "F.mse_loss(x_hat, x, reduction=\"sum\")"
+        loss = (f"({rec} + {config.beta} * -0.5 * (1 + logvar - mu ** 2 - logvar.exp()).sum()) / len(x)")
     return f'''import math
 
 import torch
@@ -110,7 +120,7 @@ import torch.nn.functional as F
 from torch import nn
 
 
-class Autoencoder(nn.Module):
+class {name}(nn.Module):
     def __init__(self):
         super().__init__()
         self.encoder = nn.Sequential(
@@ -121,14 +131,13 @@ class Autoencoder(nn.Module):
         )
 
     def forward(self, x):
-        z = self.encoder(x)  # (B, {z_shape})
-        return self.decoder(z)  # (B, {x_shape})
+        {forward}
 {helper}
 
 def train(images, epochs={train.epochs}, batch_size={train.batch_size}, seed={train.seed}):
     """images: (N, {x_shape}) floats in [0, 1]. Returns the model and the loss per epoch."""
     torch.manual_seed(seed)
-    model = Autoencoder()
+    model = {name}()
     optimizer = torch.optim.Adam(model.parameters(), lr={train.lr})
     steps_per_epoch = math.ceil(len(images) / batch_size){schedule}
     losses = []
@@ -136,7 +145,7 @@ def train(images, epochs={train.epochs}, batch_size={train.batch_size}, seed={tr
         total = 0.0
         for idx in torch.randperm(len(images)).split(batch_size):
             x = images[idx]
-            x_hat = model({noise})
+            {call} = model({noise})
             loss = {loss}
             optimizer.zero_grad()
             loss.backward()

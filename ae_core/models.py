@@ -26,7 +26,8 @@ MAX_INPUT = 4096  # numbers per example: 28 x 28 images, 64 x 64 at most, or a t
 
 @dataclass(frozen=True)
 class ModelConfig:
-    """What to build. `latent_dim=None` (conv only) is the course's model, with no linear bottleneck."""
+    """What to build. `latent_dim=None` (conv only) is the course's model, with no linear bottleneck.
+    `variational` builds a VAE whose loss weighs the KL term by `beta`."""
 
     arch: str = "mlp"
     image_shape: tuple[int, int, int] = (1, 28, 28)
@@ -34,10 +35,15 @@ class ModelConfig:
     hidden: tuple[int, ...] = (128, 64)
     bottleneck: str = "linear"
     output: str = "sigmoid"
+    variational: bool = False
+    beta: float = 1.0
 
     def __post_init__(self):
         object.__setattr__(self, "image_shape", tuple(int(s) for s in self.image_shape))
         object.__setattr__(self, "hidden", tuple(int(h) for h in self.hidden))
+        object.__setattr__(self, "beta", float(self.beta))
+        if not isinstance(self.variational, bool):
+            raise SpecError("Le champ « variational » doit valoir vrai ou faux.")
         if self.arch not in ARCHS:
             raise SpecError(f"Architecture inconnue « {self.arch} » : choisissez « mlp » ou « conv ».")
         if self.bottleneck not in BOTTLENECKS:
@@ -55,6 +61,11 @@ class ModelConfig:
         if self.arch == "conv" and any(s % 4 for s in self.image_shape[1:]):
             raise SpecError("Le modèle convolutif divise deux fois la taille par 2 : hauteur et largeur "
                             f"doivent être multiples de 4 (reçu : {self.image_shape[1:]}).")
+        if self.variational and (self.latent_dim is None or self.bottleneck != "linear" or self.output != "sigmoid"):
+            raise SpecError("Un autoencodeur variationnel demande une taille de code, un goulot linéaire "
+                            "(il donne μ et log σ²) et une sortie sigmoïde.")
+        if not (0 <= self.beta <= 100 and math.isfinite(self.beta)):
+            raise SpecError(f"β doit être un nombre entre 0 et 100 (reçu : {self.beta}).")
         if self.input_dim > MAX_INPUT:
             raise SpecError(f"Des exemples de {self.input_dim} nombres, c'est trop : l'atelier en accepte "
                             f"{MAX_INPUT} au plus.")
@@ -79,14 +90,16 @@ class ModelConfig:
             return a * b + b
 
         c, h, w = self.image_shape
+        heads = 2 if self.variational else 1  # a VAE's encoder gives mu and log sigma^2
         if self.arch == "mlp":
             widths = [self.input_dim, *self.hidden, self.latent_dim]
             encoder = sum(linear(a, b) for a, b in zip(widths, widths[1:]))
+            encoder += (heads - 1) * linear(widths[-2], self.latent_dim)
             decoder = sum(linear(b, a) for a, b in zip(widths, widths[1:]))
             return encoder + decoder
         convs = linear(c * 9, 16) + linear(16 * 9, 32) + linear(32 * 9, 16) + linear(16 * 9, c)
         features = 32 * (h // 4) * (w // 4)
-        return convs + (0 if self.latent_dim is None else linear(features, self.latent_dim)
+        return convs + (0 if self.latent_dim is None else linear(features, heads * self.latent_dim)
                         + linear(self.latent_dim, features))
 
     @property
@@ -110,14 +123,44 @@ class Autoencoder(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.decode(self.encode(x))
 
-    def objective(self, x_in: torch.Tensor, x: torch.Tensor, loss: str
+    def objective(self, x_in: torch.Tensor, x: torch.Tensor, loss: str, generator: torch.Generator | None = None
                   ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
         """(total loss, named parts) of a batch: x_in (B, C, H, W) goes in, the clean x is the target.
 
         A plain autoencoder has no part besides the reconstruction; a model with a penalty (KL,
-        sparsity...) returns it under its own name and the trainer records it per epoch.
+        sparsity...) returns it under its own name and the trainer records it per epoch. `generator`
+        (the trainer's) draws any randomness the objective needs.
         """
         return loss_from_logits(self.decode_logits(self.encode(x_in)), x, loss, self.config.output), {}
+
+
+class Variational:
+    """Makes an autoencoder a VAE (Kingma & Welling, 2014): its encoder's last layer gives (mu, log
+    sigma^2), `encode` returns mu, and the objective draws z = mu + sigma * eps with eps from the
+    trainer's generator (the reparameterisation trick).
+
+    Loss per image, in nats: BCE summed over the pixels + beta * kl_weight * KL(q(z|x) || N(0, I)),
+    the negative ELBO when beta = 1; `kl_weight` is the trainer's KL warm-up (1 otherwise).
+    """
+
+    kl_weight = 1.0
+
+    def encode_dist(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(mu, log sigma^2), each (B, latent_dim)."""
+        mu, logvar = super().encode(x).chunk(2, dim=1)
+        return mu, logvar.clamp(-20.0, 10.0)
+
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        return self.encode_dist(x)[0]
+
+    def objective(self, x_in, x, loss, generator=None):
+        mu, logvar = self.encode_dist(x_in)
+        eps = torch.randn(mu.shape, generator=generator, device=mu.device, dtype=mu.dtype)
+        z = mu + eps * (0.5 * logvar).exp()
+        rec = loss_from_logits(self.decode_logits(z), x, loss, self.config.output) * self.config.input_dim
+        kl_dim = 0.5 * (mu.pow(2) + logvar.exp() - 1 - logvar).mean(0)  # (latent_dim,) nats, batch mean
+        kl = kl_dim.sum()
+        return rec + self.config.beta * self.kl_weight * kl, {"reconstruction": rec, "kl": kl, "kl_dim": kl_dim}
 
 
 class MLPAutoencoder(Autoencoder):
@@ -130,7 +173,7 @@ class MLPAutoencoder(Autoencoder):
         enc = []
         for a, b in zip(widths, widths[1:], strict=False):
             enc += [nn.Linear(a, b), nn.ReLU()]
-        enc.append(nn.Linear(widths[-1], config.latent_dim))
+        enc.append(nn.Linear(widths[-1], config.latent_dim * (2 if config.variational else 1)))
         if config.bottleneck == "relu":
             enc.append(nn.ReLU())
         dec = []
@@ -165,7 +208,7 @@ class ConvAutoencoder(Autoencoder):
         dec = [nn.ConvTranspose2d(32, 16, 3, stride=2, padding=1, output_padding=1), nn.ReLU(),
                nn.ConvTranspose2d(16, c, 3, stride=2, padding=1, output_padding=1)]
         if config.latent_dim is not None:
-            enc += [nn.Flatten(), nn.Linear(features, config.latent_dim)]
+            enc += [nn.Flatten(), nn.Linear(features, config.latent_dim * (2 if config.variational else 1))]
             if config.bottleneck == "relu":
                 enc.append(nn.ReLU())
             dec = [nn.Linear(config.latent_dim, features), nn.ReLU(),
@@ -185,6 +228,14 @@ class ConvAutoencoder(Autoencoder):
         return self.decoder(z)  # (B, C, H, W)
 
 
+class MLPVAE(Variational, MLPAutoencoder):
+    """The MLP autoencoder as a VAE."""
+
+
+class ConvVAE(Variational, ConvAutoencoder):
+    """The convolutional autoencoder (with a code) as a VAE."""
+
+
 def _output_layer(config: ModelConfig) -> nn.Module:
     return nn.Sigmoid() if config.output == "sigmoid" else nn.Identity()
 
@@ -192,12 +243,18 @@ def _output_layer(config: ModelConfig) -> nn.Module:
 def build_model(config: ModelConfig, seed: int = 0) -> Autoencoder:
     """The model for `config`, its weights drawn from `seed` without touching torch's global RNG."""
     with torch.device("meta"):  # no memory, no draw from the global RNG: every weight is set below
-        model = (MLPAutoencoder if config.arch == "mlp" else ConvAutoencoder)(config)
-    model.to_empty(device="cpu")
+        kinds = {("mlp", False): MLPAutoencoder, ("conv", False): ConvAutoencoder,
+                 ("mlp", True): MLPVAE, ("conv", True): ConvVAE}
+        model = kinds[config.arch, config.variational](config)
+    return init_weights(model.to_empty(device="cpu"), seed)
+
+
+def init_weights(model: nn.Module, seed: int) -> nn.Module:
+    """PyTorch's default init of every layer, drawn from a generator seeded with `seed`: sessions
+    train in parallel threads, and torch's global RNG is never touched."""
     g = torch.Generator().manual_seed(seed)
     for m in model.modules():
         if isinstance(m, (nn.Linear, nn.Conv2d, nn.ConvTranspose2d)):
-            # PyTorch's default init, drawn from our generator (sessions train in parallel threads).
             nn.init.kaiming_uniform_(m.weight, a=math.sqrt(5), generator=g)
             fan_in, _ = nn.init._calculate_fan_in_and_fan_out(m.weight)
             bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0

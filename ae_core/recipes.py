@@ -291,3 +291,32 @@ def manifold_spec(data: Dataset, seed: int = 0) -> RunSpec:
     model = ModelConfig("mlp", data.image_shape, 2, (32, 32), "linear", "linear")
     train = TrainConfig(epochs=60, batch_size=64, lr=2e-2, loss="mse", seed=seed)
     return RunSpec(data.name, model, train, rows=Rows(val_fraction=0.0, seed=seed))
+
+
+# --- generation: a plain autoencoder and a VAE, trained alike ------------------------------------
+
+BETAS = (0.0, 0.5, 1.0, 2.0, 4.0)
+GENERATION_STEPS = 1260  # 20 passes over mnist8k's 8,000 images at batch 128; digits stops at 100
+
+
+def generation_spec(data: Dataset, variational: bool, latent_dim: int = 2, beta: float = 1.0,
+                    seed: int = 0) -> RunSpec:
+    """The generation page's recipe: an MLP (256-128, or 128-64 on 8 × 8 images) with a code of
+    `latent_dim` numbers, BCE, one-cycle Adam up to 3e-3, batches of 128 for about
+    GENERATION_STEPS steps. The VAE weighs its KL term by `beta`; the plain autoencoder is the same
+    network without it. Measured in `python -m ae_core.bench_generate`."""
+    hidden = (128, 64) if min(data.image_shape[1:]) < 16 else (256, 128)
+    model = ModelConfig("mlp", data.image_shape, latent_dim, hidden, variational=variational,
+                        beta=beta if variational else 1.0)
+    train = TrainConfig(epochs=default_epochs(data, 128, GENERATION_STEPS), batch_size=128, lr=3e-3, seed=seed)
+    return RunSpec(data.name, model, train)
+
+
+def generation_pair(data: Dataset, latent_dim: int = 2, beta: float = 1.0) -> tuple[RunSpec, RunSpec]:
+    """(plain autoencoder, VAE), same widths, code size, data and budget."""
+    return generation_spec(data, False, latent_dim), generation_spec(data, True, latent_dim, beta)
+
+
+def beta_specs(data: Dataset, latent_dim: int = 2) -> tuple[RunSpec, ...]:
+    """One VAE per β of BETAS, for the β trade-off."""
+    return tuple(generation_spec(data, True, latent_dim, beta) for beta in BETAS)

@@ -45,6 +45,7 @@ class TrainConfig:
     seed: int = 0
     device: str = "auto"
     trim: float = 0.0
+    kl_warmup: int = 0  # epochs over which a VAE's KL weight rises linearly from 0 to 1
 
     def __post_init__(self):
         if self.epochs < 1:
@@ -177,7 +178,10 @@ class Trainer:
             x_in = self.input_fn(x, self.noise_gen)
             if self.config.trim:
                 x_in, x = self._trimmed(x_in, x)
-            loss, parts = self.model.objective(x_in, x, self.config.loss)
+            if self.config.kl_warmup:
+                done = self.epoch * self.steps_per_epoch + self.batch + 1
+                self.model.kl_weight = min(1.0, done / (self.config.kl_warmup * self.steps_per_epoch))
+            loss, parts = self.model.objective(x_in, x, self.config.loss, self.noise_gen)
             if not torch.isfinite(loss):
                 self.model.load_state_dict(self._last_good)
                 self.diverged_at = self.epoch
@@ -228,13 +232,21 @@ class Trainer:
 
     @torch.no_grad()
     def evaluate(self, idx: torch.Tensor, batch_size: int = 2048) -> tuple[float, float]:
-        """(mean loss, mean MSE) of the clean reconstruction over rows `idx`."""
+        """(mean loss, mean MSE) of the clean reconstruction over rows `idx`. A VAE's loss is its
+        objective at full KL weight (codes drawn from a generator of its own, the same at every call)."""
         self.model.eval()
+        variational = self.model_config.variational
+        gen = torch.Generator(self.device).manual_seed(self.config.seed + 2)
         loss_sum = mse_sum = 0.0
         for i in range(0, len(idx), batch_size):
             x = self.batch_input(idx[i:i + batch_size])
             x_hat = self.model(x)
-            loss_sum += reconstruction_loss(x_hat, x, self.config.loss).item() * len(x)
+            if variational:
+                parts = self.model.objective(x, x, self.config.loss, gen)[1]
+                loss = parts["reconstruction"] + self.model_config.beta * parts["kl"]
+            else:
+                loss = reconstruction_loss(x_hat, x, self.config.loss)
+            loss_sum += loss.item() * len(x)
             mse_sum += reconstruction_loss(x_hat, x, "mse").item() * len(x)
         return loss_sum / len(idx), mse_sum / len(idx)
 

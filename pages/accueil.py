@@ -11,8 +11,8 @@ from ui.state import current_dataset, current_model
 
 USES = [
     ("Réduction de dimension, comparée à l'ACP", "pages/espace_latent.py", ":material/scatter_plot:"),
-    ("Décoder n'importe quel point de l'espace latent (générer vraiment demande un VAE)",
-     "pages/espace_latent.py", ":material/grid_view:"),
+    ("Génération : tirer de nouvelles images d'un VAE, face à un autoencodeur ordinaire", "pages/generer.py",
+     ":material/casino:"),
     ("Débruitage d'images", "pages/debruitage.py", ":material/auto_fix_high:"),
     ("Restauration : inpainting et super-résolution", "pages/debruitage.py", ":material/healing:"),
     ("Détection d'anomalies par l'erreur de reconstruction", "pages/anomalies.py",
@@ -24,6 +24,7 @@ PATH = [
     ("2. Explorer son espace latent, face à l'ACP", "pages/espace_latent.py"),
     ("3. Nettoyer et restaurer des images abîmées", "pages/debruitage.py"),
     ("4. Repérer les intrus grâce à l'erreur de reconstruction", "pages/anomalies.py"),
+    ("5. Générer de nouvelles images avec un VAE", "pages/generer.py"),
 ]
 
 route_through_app()

@@ -8,9 +8,12 @@ from streamlit.testing.v1 import AppTest
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
 
-def app(page: str | None = None) -> AppTest:
-    """The app run once, then switched to `page` (a path such as "pages/entrainer.py") when given."""
+def app(page: str | None = None, **state) -> AppTest:
+    """The app run once, then switched to `page` (a path such as "pages/entrainer.py") when given.
+    `state` is put in the session state before the first run."""
     at = AppTest.from_file(APP, default_timeout=120)
+    for key, value in state.items():
+        at.session_state[key] = value
     at.run()
     if page:
         at.switch_page(page)

@@ -7,7 +7,7 @@ import time
 from streamlit.testing.v1 import AppTest
 
 from ae_core import ModelConfig, build_model, save_checkpoint
-from tests.app_driver import APP, click, start_and_train
+from tests.app_driver import app, click, start_and_train
 from tests.test_checkpoint import edited, set_weights
 from ui.saved import Store, store
 
@@ -17,14 +17,7 @@ CONFIG = ModelConfig(image_shape=(1, 8, 8), latent_dim=3)
 def session(token: str, page: str | None = "pages/entrainer.py") -> AppTest:
     """A new session (a reload, a second tab) of the learner whose browser sends `token`: the home
     page with app.py's shell, which restores, then `page` (AppTest runs it without the shell)."""
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.session_state["_token"] = token
-    at.run()
-    if page:
-        at.switch_page(page)
-        at.run()
-    assert not at.exception, at.exception
-    return at
+    return app(page, _token=token)
 
 
 def sidebar(at: AppTest) -> str:

@@ -60,7 +60,7 @@ def test_denoising_feeds_corrupted_inputs_and_scores_against_clean_targets(digit
     trainer = small_trainer(digits, Corruption("gaussian", 0.5), epochs=1)
     seen = []
     objective = trainer.model.objective
-    trainer.model.objective = lambda x_in, x, loss: seen.append((x_in.clone(), x.clone())) or objective(x_in, x, loss)
+    trainer.model.objective = lambda x_in, x, *rest: seen.append((x_in.clone(), x.clone())) or objective(x_in, x, *rest)
     trainer.step(budget_s=0.0)
     x_in, x = seen[0]
     order = trainer._order[:trainer.config.batch_size]
@@ -72,7 +72,7 @@ def test_denoising_feeds_corrupted_inputs_and_scores_against_clean_targets(digit
 class PenalisedMLP(MLPAutoencoder):
     """An autoencoder with a named extra part in its objective, as a VAE or a sparse model has."""
 
-    def objective(self, x_in, x, loss):
+    def objective(self, x_in, x, loss, generator=None):
         total, _ = super().objective(x_in, x, loss)
         z = self.encode(x_in)
         return total + 1e-3 * z.abs().mean(), {"l1": z.abs().mean(), "per_unit": z.abs().mean(0)}

@@ -25,13 +25,13 @@ TICK_S = 1.0
 TICK_PER_JOB_S = 0.3
 # --- a learner's own job ----------------------------------------------------------------------
 
-def _start(key: str, spec: RunSpec, data: Dataset, submit: bool = True) -> None:
+def _start(key: str, spec: RunSpec | tuple[RunSpec, ...], data: Dataset, submit: bool = True) -> None:
     state.pop(f"{key}_error", None)
     old = state.pop(key, None)
     if old is not None:
         old.pause()
     try:
-        state[key] = Job([spec], data)
+        state[key] = Job(spec if isinstance(spec, tuple) else [spec], data)
     except LearnerError as exc:
         state[f"{key}_error"] = f"Impossible de démarrer : {exc}"
         return
@@ -63,7 +63,7 @@ def _reset(key: str) -> None:
         job.pause()
 
 
-def train_ui(key: str, spec: RunSpec, data: Dataset, start_label: str = "Démarrer l'entraînement",
+def train_ui(key: str, spec: RunSpec | tuple[RunSpec, ...], data: Dataset, start_label: str = "Démarrer l'entraînement",
              live: Callable[[Trainer, tuple], None] | None = None) -> Trainer | None:
     """Start / pause / resume / reset buttons and the live progress of the learner's job in state[key].
 
@@ -71,10 +71,11 @@ def train_ui(key: str, spec: RunSpec, data: Dataset, start_label: str = "Démarr
     other data than the page now shows is put aside. `live(trainer, moment)` draws extra live content
     for `moment`, (epoch,) while training runs and (epoch, batch) while a teacher steps.
     « Un pas » and « Une époque » pause the job and advance it by one batch or to the epoch's end.
-    Returns the job's trainer, or None before any start.
+    A tuple of specs trains them one after the other in one job (Job.trainers).
+    Returns the job's trainer (the last one running), or None before any start.
     """
     job = state.get(key)
-    if job is not None and job.specs[0].dataset != spec.dataset:
+    if job is not None and job.specs[0].dataset != (spec[0] if isinstance(spec, tuple) else spec).dataset:
         _reset(key)
         job = None
     if job is not None and job.done and job.running:
@@ -158,11 +159,21 @@ def _start_shared(specs: tuple[RunSpec, ...], data: Dataset) -> None:
             pool().submit(store[specs], "shared")
 
 
-def shared_train_ui(key: str, specs: tuple[RunSpec, ...], data: Dataset, start_label: str) -> list[History] | None:
+def _cancel_shared(specs: tuple[RunSpec, ...]) -> None:
+    store, lock = _shared()
+    with lock:
+        job = store.pop(specs, None)
+    if isinstance(job, Job):
+        job.pause()
+
+
+def shared_train_ui(key: str, specs: tuple[RunSpec, ...], data: Dataset, start_label: str,
+                    keep_models: bool = False) -> list[History] | None:
     """A deterministic job trained once per process for every learner, by the same workers.
 
     Whoever starts it, every learner who opens the page sees its progress and then its result: the
-    histories of its trainers (the models themselves are let go). None until then.
+    histories of its trainers. The models are let go, unless `keep_models` (then shared_models(specs)).
+    None until then.
     """
     store, lock = _shared()
     entry = store.get(specs)
@@ -178,6 +189,8 @@ def shared_train_ui(key: str, specs: tuple[RunSpec, ...], data: Dataset, start_l
         @st.fragment(run_every=tick_s())
         def panel():
             entry.seen = time.monotonic()
+            st.button("Annuler", key=f"{key}_cancel", on_click=_cancel_shared, args=(specs,),
+                      help="Arrête cet entraînement commun ; il pourra être relancé.")
             progress_ui(key, entry)
             if entry.done:
                 with lock:
@@ -186,11 +199,18 @@ def shared_train_ui(key: str, specs: tuple[RunSpec, ...], data: Dataset, start_l
                         state[f"{key}_error"] = entry.error
                     else:
                         store[specs] = [t.history for t in entry.trainers]
+                        if keep_models:
+                            store["models", specs] = [t.model.eval() for t in entry.trainers]
                 st.rerun()
 
         panel()
         return None
     return entry
+
+
+def shared_models(specs: tuple[RunSpec, ...]) -> list | None:
+    """The models of a shared job started with keep_models, once trained (shared: never train them)."""
+    return _shared()[0].get(("models", specs))
 
 
 def finished(key: str, dataset: str) -> Trainer | None:

@@ -1,0 +1,44 @@
+"""The page « Générer : autoencodeur et VAE » in AppTest: train the pair, draw, redraw, the β trade-off."""
+
+import time
+
+from tests.app_driver import app, click, memo, start_and_train
+
+
+def test_train_both_models_then_draw_judge_and_redraw():
+    at = app("pages/generer.py")
+    assert "Le compromis β" in [h.value for h in at.header]
+    start_and_train(at, "gen")
+    job = at.session_state["gen"]
+    assert len(job.trainers) == 2 and job.trainers[1].model_config.variational
+    headers = [h.value for h in at.header]
+    for title in ("Tirer au hasard", "L'encodeur donne une loi, pas un point", "Deux cartes latentes", "Netteté"):
+        assert title in headers
+    table = at.table[0].value
+    assert len(table) == 5 and "bruit" in list(table["images"])
+    images, scores = memo(at, "gen_draws")
+    assert images["vae"].shape == (1000, 1, 8, 8)
+    click(at, "Nouveau tirage")
+    new_images, new_scores = memo(at, "gen_draws")
+    assert not (new_images["vae"] == images["vae"]).all() and new_scores["vae"] != scores["vae"]
+    mu_text = next(m.value for m in at.markdown if m.value.startswith("μ = ("))
+    click(at, "Retirer ε")
+    assert next(m.value for m in at.markdown if m.value.startswith("μ = (")) == mu_text  # same image, same law
+    assert len(at.get("plotly_chart")) >= 2  # the two maps
+
+
+def test_the_beta_trade_off_trains_five_vaes_once_and_shows_active_dimensions():
+    at = app("pages/generer.py")
+    at.button(key="gen_beta_start").click().run()
+    for _ in range(900):
+        if any("dimensions actives (sur 2)" in t.value.columns for t in at.table):
+            break
+        time.sleep(0.2)
+        at.run()
+    table = next(t.value for t in at.table if "dimensions actives (sur 2)" in t.value.columns)
+    assert list(table["β"]) == ["0,00", "0,50", "1,00", "2,00", "4,00"]
+    kl = [float(v.replace(",", ".")) for v in table["KL (nats)"]]
+    assert kl[0] > kl[2] > kl[4]  # a larger β pulls the codes towards the prior
+    active = list(table["dimensions actives (sur 2)"])
+    assert active[2] == 2 and active[4] == 0  # the exercise's posterior collapse on digits
+    assert not at.exception
