@@ -15,8 +15,9 @@ from torch import nn
 from .errors import SpecError
 from .objectives import loss_from_logits
 
-ARCHS = ("mlp", "conv")
-BOTTLENECKS = ("linear", "relu")
+ARCHS = ("mlp", "conv", "vq")
+BOTTLENECKS = ("linear", "relu", "sigmoid")
+PENALTIES = ("none", "l1", "rate", "contractive")  # sparse (L1 or target rate), contractive: ae_core.variants
 OUTPUTS = ("sigmoid", "linear")  # linear: unbounded data such as standardised table columns
 # One size limit everywhere: every model the app lets a learner build downloads as a file of at most
 # 4.8 MB of float32 weights, under the server's 5 MB upload limit, so it can be uploaded again.
@@ -27,7 +28,10 @@ MAX_INPUT = 4096  # numbers per example: 28 x 28 images, 64 x 64 at most, or a t
 @dataclass(frozen=True)
 class ModelConfig:
     """What to build. `latent_dim=None` (conv only) is the course's model, with no linear bottleneck.
-    `variational` builds a VAE whose loss weighs the KL term by `beta`."""
+    `variational` builds a VAE whose loss weighs the KL term by `beta`. `penalty` adds a sparse
+    or contractive term weighed by `weight` (`rate`: the target activation of the "rate" form).
+    arch "vq" is a VQ-VAE (ae_core.variants): `downsample` stride-2 convolutions to a grid of
+    `latent_dim`-vectors, a codebook of `codebook` vectors, `weight` the commitment cost."""
 
     arch: str = "mlp"
     image_shape: tuple[int, int, int] = (1, 28, 28)
@@ -37,11 +41,17 @@ class ModelConfig:
     output: str = "sigmoid"
     variational: bool = False
     beta: float = 1.0
+    penalty: str = "none"
+    weight: float = 0.0
+    rate: float = 0.05
+    codebook: int = 64
+    downsample: int = 2
 
     def __post_init__(self):
         object.__setattr__(self, "image_shape", tuple(int(s) for s in self.image_shape))
         object.__setattr__(self, "hidden", tuple(int(h) for h in self.hidden))
-        object.__setattr__(self, "beta", float(self.beta))
+        for name in ("beta", "weight", "rate"):
+            object.__setattr__(self, name, float(getattr(self, name)))
         if not isinstance(self.variational, bool):
             raise SpecError("Le champ « variational » doit valoir vrai ou faux.")
         if self.arch not in ARCHS:
@@ -66,6 +76,7 @@ class ModelConfig:
                             "(il donne μ et log σ²) et une sortie sigmoïde.")
         if not (0 <= self.beta <= 100 and math.isfinite(self.beta)):
             raise SpecError(f"β doit être un nombre entre 0 et 100 (reçu : {self.beta}).")
+        self._check_variant()
         if self.input_dim > MAX_INPUT:
             raise SpecError(f"Des exemples de {self.input_dim} nombres, c'est trop : l'atelier en accepte "
                             f"{MAX_INPUT} au plus.")
@@ -73,6 +84,19 @@ class ModelConfig:
             n, limit = (f"{v:,}".replace(",", "\u202f") for v in (self.parameter_count, MAX_PARAMETERS))
             raise SpecError(f"Ce modèle aurait {n} poids, au-delà de la limite de {limit} (un fichier de "
                             "5 Mo) : réduisez les largeurs des couches ou la taille du code.")
+
+    def _check_variant(self) -> None:
+        if self.penalty not in PENALTIES:
+            raise SpecError(f"Pénalité inconnue « {self.penalty} ».")
+        if not (0 <= self.weight <= 1e4 and math.isfinite(self.weight)) or not 0 < self.rate < 1:
+            raise SpecError("Le poids de la pénalité doit être positif et le taux cible entre 0 et 1.")
+        if self.penalty != "none" and (self.arch != "mlp" or self.variational or self.latent_dim is None):
+            raise SpecError("Les pénalités de parcimonie et de contraction s'appliquent au perceptron multicouche.")
+        if self.penalty == "rate" and self.bottleneck != "sigmoid":
+            raise SpecError("La forme « taux cible » de la parcimonie demande un goulot sigmoïde.")
+        if self.arch == "vq" and (self.latent_dim is None or self.variational or self.output != "sigmoid"
+                                  or not 2 <= self.codebook <= 1024 or not 1 <= self.downsample <= 3):
+            raise SpecError("Un VQ-VAE demande une taille de vecteur, de 2 à 1 024 codes et de 1 à 3 réductions.")
 
     @classmethod
     def course(cls, image_shape=(1, 28, 28)) -> ModelConfig:
@@ -90,6 +114,11 @@ class ModelConfig:
             return a * b + b
 
         c, h, w = self.image_shape
+        if self.arch == "vq":
+            widths = [c, *([16, 32, 32][:self.downsample])]
+            convs = sum(a * 9 * b + b for a, b in zip(widths, widths[1:]))
+            return 2 * convs - sum(b for b in widths[1:]) + sum(widths[:-1]) + 2 * widths[-1] * self.latent_dim \
+                + self.latent_dim + widths[-1]
         heads = 2 if self.variational else 1  # a VAE's encoder gives mu and log sigma^2
         if self.arch == "mlp":
             widths = [self.input_dim, *self.hidden, self.latent_dim]
@@ -174,8 +203,8 @@ class MLPAutoencoder(Autoencoder):
         for a, b in zip(widths, widths[1:], strict=False):
             enc += [nn.Linear(a, b), nn.ReLU()]
         enc.append(nn.Linear(widths[-1], config.latent_dim * (2 if config.variational else 1)))
-        if config.bottleneck == "relu":
-            enc.append(nn.ReLU())
+        if config.bottleneck != "linear":
+            enc.append(nn.ReLU() if config.bottleneck == "relu" else nn.Sigmoid())
         dec = []
         for a, b in zip([config.latent_dim, *reversed(config.hidden)], reversed(widths), strict=False):
             dec += [nn.Linear(a, b), nn.ReLU()]
@@ -209,8 +238,8 @@ class ConvAutoencoder(Autoencoder):
                nn.ConvTranspose2d(16, c, 3, stride=2, padding=1, output_padding=1)]
         if config.latent_dim is not None:
             enc += [nn.Flatten(), nn.Linear(features, config.latent_dim * (2 if config.variational else 1))]
-            if config.bottleneck == "relu":
-                enc.append(nn.ReLU())
+            if config.bottleneck != "linear":
+                enc.append(nn.ReLU() if config.bottleneck == "relu" else nn.Sigmoid())
             dec = [nn.Linear(config.latent_dim, features), nn.ReLU(),
                    nn.Unflatten(1, self.feature_shape)] + dec
         self.encoder = nn.Sequential(*enc)
@@ -242,11 +271,18 @@ def _output_layer(config: ModelConfig) -> nn.Module:
 
 def build_model(config: ModelConfig, seed: int = 0) -> Autoencoder:
     """The model for `config`, its weights drawn from `seed` without touching torch's global RNG."""
+    from .variants import VQVAE, Contractive, Sparse
+
+    kinds = {("mlp", False): MLPAutoencoder, ("conv", False): ConvAutoencoder,
+             ("mlp", True): MLPVAE, ("conv", True): ConvVAE, ("vq", False): VQVAE}
+    cls = {"l1": Sparse, "rate": Sparse, "contractive": Contractive}.get(config.penalty,
+                                                                        kinds[config.arch, config.variational])
     with torch.device("meta"):  # no memory, no draw from the global RNG: every weight is set below
-        kinds = {("mlp", False): MLPAutoencoder, ("conv", False): ConvAutoencoder,
-                 ("mlp", True): MLPVAE, ("conv", True): ConvVAE}
-        model = kinds[config.arch, config.variational](config)
-    return init_weights(model.to_empty(device="cpu"), seed)
+        model = cls(config)
+    model = init_weights(model.to_empty(device="cpu"), seed)
+    if config.arch == "vq":
+        model.reset_codebook(torch.Generator().manual_seed(seed + 1))
+    return model
 
 
 def init_weights(model: nn.Module, seed: int) -> nn.Module:

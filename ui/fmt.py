@@ -21,7 +21,10 @@ def seconds(value: float) -> str:
 
 def model_summary(config: ModelConfig) -> str:
     """A short French description of a model configuration."""
+    if config.arch == "vq":
+        return f"VQ-VAE : une grille de codes choisis parmi {config.codebook}"
     arch = "perceptron multicouche" if config.arch == "mlp" else "convolutif"
+    arch += " variationnel (VAE)" if config.variational else ""
     if config.latent_dim is None:
         return f"{arch}, sans goulot : code plus grand que l'image ({config.code_dim} nombres)"
     return f"{arch}, espace latent de dimension {config.latent_dim}"
