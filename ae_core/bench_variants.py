@@ -8,18 +8,24 @@ autoencoder of the same size: validation MSE, training seconds, and
 - contractive: normalised Jacobian norm and code displacement under noise (ae_core.variants.sensitivity);
 - VQ-VAE: codebook perplexity, dead codes, bits per image;
 and the time of one contractive penalty: the closed form against autograd (one backward per code unit).
+
+--part compression (mnist8k): PSNR at 8, 16, 32 and 64 bytes per image for PCA, autoencoders with a
+quantised code (the training page's recipe at k = 2, 4, 8, 16, 32), VQ-VAEs (grids 7×7 and 4×4,
+K = 64 and 16), JPEG (without its header; the smallest real file too) and PNG.
 """
 
 from __future__ import annotations
 
 import argparse
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import torch
 
+from .compress import best_at, code_points, decoder_bytes, jpeg_points, pca_points, png_bytes, vq_point
 from .data import Dataset, default_data_dir, load_dataset
-from .recipes import build_trainer, variant_spec
+from .recipes import build_trainer, default_spec, variant_spec
 from .variants import bits_per_image, sensitivity, sparsity
 
 
@@ -44,12 +50,54 @@ def jacobian_seconds(data: Dataset, repeats: int = 20) -> tuple[float, float]:
     return closed, (time.perf_counter() - start) / repeats
 
 
+BUDGETS = (8, 16, 32, 64)  # bytes per image
+
+
+def compression_points(data: Dataset) -> tuple[dict[str, list], dict[str, int], list, float]:
+    """({method: points}, {learned model: decoder bytes}, JPEG (point, file bytes) pairs, PNG bytes)."""
+    spec = default_spec(data)
+    trainer = build_trainer(spec, data)
+    train, val = data.images[trainer.train_idx], data.images[trainer.val_idx]
+    points, sizes = {"ACP": pca_points(train, val), "autoencodeur": [], "VQ-VAE": []}, {}
+    for k in (2, 4, 8, 16, 32):
+        t = build_trainer(default_spec(data, k), data)
+        t.run()
+        points["autoencodeur"] += code_points(t.model, train, val, "autoencodeur")
+        sizes[f"autoencodeur k={k}"] = decoder_bytes(t.model)
+    vq = variant_spec(data, "vq")
+    for downsample, codebook in ((2, 64), (3, 64), (3, 16)):
+        t = build_trainer(replace(vq, model=replace(vq.model, downsample=downsample, codebook=codebook)), data)
+        t.run()
+        point = vq_point(t.model, val)
+        points["VQ-VAE"].append(point)
+        sizes[f"VQ-VAE {point.setting}"] = decoder_bytes(t.model)
+    jpeg = jpeg_points(val)
+    points["JPEG"] = [p for p, _ in jpeg]
+    return points, sizes, jpeg, png_bytes(val)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=default_data_dir(), help="folder holding MNIST/raw")
     parser.add_argument("--threads", type=int, default=1, help="torch threads (the app trains on 1)")
+    parser.add_argument("--part", choices=["variants", "compression", "all"], default="all")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
+    if args.part in ("compression", "all"):
+        points, sizes, jpeg, png = compression_points(load_dataset("mnist", args.data))
+        print("mnist8k, PSNR (dB) of the best setting within each budget:")
+        for method, pts in points.items():
+            cells = []
+            for budget in BUDGETS:
+                best = best_at(pts, 8 * budget)
+                cells.append(f"{budget} B: " + (f"{best.psnr:.2f} ({best.setting})" if best else "-"))
+            print(f"  {method:13s} " + " | ".join(cells))
+        smallest = min(jpeg, key=lambda pair: pair[1])
+        print(f"  JPEG's smallest real file: {smallest[1]:.0f} bytes ({smallest[0].setting}, "
+              f"{smallest[0].bits / 8:.0f} without its header, {smallest[0].psnr:.2f} dB); PNG: {png:.0f} bytes")
+        print("  decoder and codebook sizes (float32 bytes): " + ", ".join(f"{k} {v:,}" for k, v in sizes.items()))
+    if args.part == "compression":
+        return
     for data in (load_dataset("digits"), load_dataset("mnist", args.data)):
         print(f"{data.name}:")
         for variant in ("sparse", "contractive"):

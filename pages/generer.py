@@ -99,7 +99,7 @@ if job is not None and job.trained and job.specs[0].dataset == data.name:
     labels = data.labels[rows].numpy()
     names = [f"n° {int(r)} (classe {data.class_names[c]})" for r, c in zip(rows[:40], labels[:40])]
     st.header("Tirer au hasard")
-    draws_ui(data, ae, vae, job.specs)
+    draws_ui(data, ae, vae, job.specs, job.trainers[0].train_idx)
     st.header("L'encodeur donne une loi, pas un point")
     left, right = st.columns([1, 2])
     with left:

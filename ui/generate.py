@@ -36,12 +36,12 @@ def judge_table(rows: dict[str, dict[str, float]]) -> None:
               "distance de Fréchet": [fr(r["frechet"], ",.1f") for r in rows.values()]})
 
 
-def draws_ui(data, ae, vae, key) -> None:
+def draws_ui(data, ae, vae, key, train_idx) -> None:
     """« Tirer au hasard »: grids decoded from random codes, and the judge's three numbers for each."""
     j, references = judge(data.name)
     seed = state.setdefault("gen_draw", 0)
     st.button("Nouveau tirage", key="gen_redraw", on_click=lambda: state.update(gen_draw=seed + 1))
-    train_images = data.images[balanced_sample(data.labels, 2000, 0)]
+    train_images = data.images[balanced_sample(data.labels, 2000, 0, pool=train_idx)]  # for the fitted Gaussian
 
     def compute():
         images = {"vae": model_samples(vae, train_images, SAMPLES, seed, False),
