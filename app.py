@@ -21,6 +21,8 @@ PAGES = {
                 icon=":material/troubleshoot:"),
         st.Page("pages/generer.py", title="Générer : autoencodeur et VAE", url_path="generer",
                 icon=":material/casino:"),
+        st.Page("pages/variantes.py", title="Variantes et compression", url_path="variantes",
+                icon=":material/tune:"),
     ],
 }
 

@@ -200,7 +200,8 @@ def sensitivity(model: nn.Module, images: torch.Tensor, noise: float = 0.05, see
     x = as_float(images)
     z = encode(model, x)
     scale = z.std(0).clamp_min(1e-8)
-    jac = Contractive.code_jacobian(model, x) if isinstance(model, MLPAutoencoder) else None
+    with torch.no_grad():
+        jac = Contractive.code_jacobian(model, x)
     moved = encode(model, x + noise * torch.randn(x.shape, generator=torch.Generator().manual_seed(seed)))
     return {"jacobian": float((jac / scale.view(1, -1, 1)).pow(2).sum((1, 2)).sqrt().mean()),
             "displacement": float(((moved - z) / scale).norm(dim=1).mean())}

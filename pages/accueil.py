@@ -17,7 +17,8 @@ USES = [
     ("Restauration : inpainting et super-résolution", "pages/debruitage.py", ":material/healing:"),
     ("Détection d'anomalies par l'erreur de reconstruction", "pages/anomalies.py",
      ":material/troubleshoot:"),
-    ("Compression : combien de nombres passent par le goulot", "pages/entrainer.py", ":material/compress:"),
+    ("Compression : des octets contre la qualité, face à l'ACP et au JPEG", "pages/variantes.py",
+     ":material/compress:"),
 ]
 PATH = [
     ("1. Entraîner un premier autoencodeur et regarder ses reconstructions", "pages/entrainer.py"),
@@ -25,6 +26,7 @@ PATH = [
     ("3. Nettoyer et restaurer des images abîmées", "pages/debruitage.py"),
     ("4. Repérer les intrus grâce à l'erreur de reconstruction", "pages/anomalies.py"),
     ("5. Générer de nouvelles images avec un VAE", "pages/generer.py"),
+    ("6. Comparer les variantes et compresser en octets", "pages/variantes.py"),
 ]
 
 route_through_app()

@@ -47,7 +47,7 @@ def test_home_shows_diagram_links_and_quiz_score(downloads):
     assert at.selectbox(key="dataset").value == "digits"  # the sidebar (AppTest draws it on the first page only)
     assert len(at.get("graphviz_chart")) == 1
     linked = {link.proto.page for link in at.get("page_link")}
-    assert linked == {"entrainer", "espace_latent", "debruitage", "anomalies", "generer"}
+    assert linked == {"entrainer", "espace_latent", "debruitage", "anomalies", "generer", "variantes"}
     assert at.download_button(key="quiz_download").proto.disabled  # nothing answered yet
     q0, q1 = load_quiz("accueil")[:2]
     at.radio(key="quiz_accueil_0").set_value(q0["answer"]).run()

@@ -1,0 +1,70 @@
+"""Variantes et compression: sparse, contractive and VQ-VAE beside a plain autoencoder; bytes against quality."""
+
+import streamlit as st
+
+from ae_core.recipes import VARIANTS, WEIGHTS, variant_spec
+from ae_core.variants import sensitivity, sparsity
+from ui.address import Setting, apply_address, choice, control, link_ui
+from ui.fmt import fr
+from ui.lesson import closing_ui, lesson_ui
+from ui.live import shared_models, shared_train_ui, train_ui
+from ui.shell import route_through_app
+from ui.state import current_dataset, persist, state
+from ui.variants import compression_ui, contractive_ui, price_figure, show_reconstructions, sparse_ui, vq_ui
+
+NAMES = {"sparse": "Parcimonieux (L1 sur le code)", "contractive": "Contractif (pénalise la jacobienne)",
+         "vq": "VQ-VAE (codes discrets)"}
+SETTINGS = {"v": Setting("var_variant", choice(list(NAMES)))}
+
+
+def price_section(data, variant, val):
+    st.header("Le prix de la pénalité")
+    weights = WEIGHTS[variant]
+    specs = tuple(variant_spec(data, variant, w) for w in weights)
+    label = "Entraîner pour λ = " + "\u202f; ".join(fr(w, "g") for w in weights)
+    histories = shared_train_ui(f"var_price_{variant}", specs, data, label, keep_models=True)
+    if histories is None:
+        st.caption("Entraînés une seule fois par jeu de données, pour toute la classe.")
+        return
+    models = shared_models(specs)
+    if variant == "sparse":
+        effect, name = [sparsity(m, val)["near_zero"] for m in models], "part des unités proches de zéro"
+    elif variant == "contractive":
+        effect, name = [sensitivity(m, val)["jacobian"] for m in models], "norme de la jacobienne normalisée"
+    else:
+        effect, name = [h.extra["perplexity"][-1] for h in histories], "perplexité du dictionnaire (codes employés)"
+    st.plotly_chart(price_figure(weights, [h.val_mse[-1] for h in histories], effect, name), key="var_price")
+
+
+route_through_app()
+st.title("Variantes et compression")
+lesson_ui("variantes")
+data = current_dataset()
+persist(var_variant="sparse")
+apply_address("variantes", SETTINGS)
+variant = control("variantes", SETTINGS, "v", st.radio, "Variante", list(NAMES), format_func=NAMES.get,
+                  horizontal=True)
+link_ui("variantes", SETTINGS)
+penalty, latent, default = VARIANTS[variant]
+st.caption(f"Réglage par défaut : λ = {fr(default, 'g')}, code de {latent} nombres"
+           + (" (un dictionnaire de 64 vecteurs)." if variant == "vq" else "."))
+pair = (variant_spec(data, f"plain_{variant}"), variant_spec(data, variant))
+train_ui(f"var_{variant}", pair, data, start_label="Entraîner l'ordinaire puis la variante")
+job = state.get(f"var_{variant}")
+if job is not None and job.trained and job.specs[0].dataset == data.name:
+    plain, model = (t.model.eval() for t in job.trainers)
+    val = data.images[job.trainers[1].val_idx[:500]]
+    st.header("Ce que la pénalité change")
+    show_reconstructions({"l'autoencodeur ordinaire": plain, "la variante": model}, val)
+    mse = [t.history.val_mse[-1] for t in job.trainers]
+    st.caption(f"MSE par pixel en validation : ordinaire {fr(mse[0])}, variante {fr(mse[1])}.")
+    if variant == "sparse":
+        sparse_ui(plain, model, val)
+    elif variant == "contractive":
+        contractive_ui(plain, model, val, 0.05)
+    else:
+        vq_ui(model, val)
+    price_section(data, variant, val)
+    st.header("Compression : des octets contre la qualité")
+    compression_ui(data, plain, model if variant == "vq" else None, job.specs)
+closing_ui("variantes")

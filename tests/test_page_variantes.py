@@ -1,0 +1,32 @@
+"""The page « Variantes et compression » in AppTest: each variant beside its plain twin, the budget slider."""
+
+import pytest
+
+from tests.app_driver import app, memo, start_and_train
+
+
+@pytest.mark.parametrize("variant", ["sparse", "contractive", "vq"])
+def test_each_variant_trains_beside_a_plain_autoencoder_and_shows_its_picture(variant):
+    at = app("pages/variantes.py")
+    at.radio(key="var_variant").set_value(variant).run()
+    start_and_train(at, f"var_{variant}")
+    job = at.session_state[f"var_{variant}"]
+    plain, model = (t.model_config for t in job.trainers)
+    assert plain.penalty == "none" and plain.arch == "mlp"
+    assert model.penalty != "none" or model.arch == "vq"
+    headers = [h.value for h in at.header]
+    assert "Ce que la pénalité change" in headers and "Le prix de la pénalité" in headers
+    assert not at.exception and not at.error
+    points = memo(at, "var_points")
+    assert len(points["autoencodeur"]) == 8 and len(points["VQ-VAE"]) == (variant == "vq")
+
+
+def test_the_budget_slider_changes_what_each_method_gives():
+    at = app("pages/variantes.py")
+    start_and_train(at, "var_sparse")
+    captions = lambda: [img.proto.imgs[0].caption for img in at.get("image")]  # noqa: E731
+    before = captions()
+    at.select_slider(key="var_budget").set_value(64).run()
+    after = captions()
+    assert before != after and any("ACP" in c and "k=" in c for c in after)
+    assert not at.exception

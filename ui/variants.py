@@ -1,0 +1,160 @@
+"""The variants page's pieces: each variant's picture, the price of its penalty, compression in bytes."""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+import torch
+
+from ae_core import encode
+from ae_core.compress import best_at, code_points, jpeg_points, pca_points, png_bytes, vq_point
+from ae_core.latent import decode_codes
+from ae_core.metrics import as_float, reconstruct
+from ae_core.variants import sensitivity, sparsity
+from ui.charts import COLORS, layout
+from ui.fmt import fr
+from ui.images import show_grid, show_images
+from ui.state import get_dataset, memo
+
+SHOWN = 20  # images in the heat maps
+
+
+def sparse_ui(plain, sparse, val: torch.Tensor) -> None:
+    """Histograms of the code values, and the codes of a few images as heat maps, plain vs sparse."""
+    cols = st.columns(2)
+    for col, model, title in zip(cols, (plain, sparse), ("Autoencodeur ordinaire", "Autoencodeur parcimonieux")):
+        z = encode(model, val).numpy()
+        s = sparsity(model, val)
+        col.markdown(f"**{title}** : {fr(100 * s['near_zero'], '.0f')}\u202f% des unités proches de zéro, "
+                     f"{fr(s['active'], '.1f')} actives par image en moyenne")
+        fig = go.Figure(go.Histogram(x=z.ravel().tolist(), nbinsx=60, marker_color=COLORS[0]))
+        col.plotly_chart(layout(fig, 220, legend=False, xaxis_title="valeur d'une unité du code",
+                                yaxis_title="nombre"), key=f"var_hist_{title}")
+        heat = go.Figure(go.Heatmap(z=np.abs(z[:SHOWN]).tolist(), colorscale="Greys", showscale=False))
+        col.plotly_chart(layout(heat, 260, legend=False, xaxis_title="unité du code", yaxis_title="image"),
+                         key=f"var_heat_{title}")
+
+
+def contractive_ui(plain, cae, val: torch.Tensor, noise: float) -> None:
+    """How far normalised codes move when the images get a little noise, plain vs contractive."""
+    rows = {title: sensitivity(model, val, noise) for model, title in ((plain, "ordinaire"), (cae, "contractif"))}
+    cols = st.columns(2)
+    for col, (title, s) in zip(cols, rows.items()):
+        col.metric(f"Autoencodeur {title} : norme de la jacobienne normalisée", fr(s["jacobian"], ".2f"))
+        col.metric(f"Autoencodeur {title} : déplacement du code normalisé", fr(s["displacement"], ".3f"),
+                   help=f"Bruit gaussien d'écart type {fr(noise, '.2f')} ajouté à l'image ; chaque unité du code "
+                        "est divisée par son écart type sur les images de validation.")
+    x = as_float(val[:1])
+    noisy = (x + noise * torch.randn((6, *x.shape[1:]), generator=torch.Generator().manual_seed(0))).clamp(0, 1)
+    show_images(torch.cat([x, noisy[:3]]), ["image", "bruitée", "bruitée", "bruitée"], size=90)
+    fig = go.Figure()
+    for model, title, color in ((plain, "ordinaire", COLORS[0]), (cae, "contractif", COLORS[1])):
+        z, zn = encode(model, x)[0], encode(model, noisy)
+        scale = encode(model, val).std(0).clamp_min(1e-8)
+        moved = ((zn - z) / scale).norm(dim=1).tolist()
+        fig.add_bar(x=[f"bruit {i + 1}" for i in range(len(moved))], y=moved, name=title, marker_color=color)
+    st.plotly_chart(layout(fig, 260, yaxis_title="déplacement du code normalisé"), key="var_moves")
+
+
+def vq_ui(vq, val: torch.Tensor) -> None:
+    """Codebook usage, and one image redrawn from its grid of code numbers."""
+    with torch.no_grad():
+        idx = vq.indices(as_float(val))
+    counts = torch.bincount(idx.flatten(), minlength=vq.config.codebook).tolist()
+    fig = go.Figure(go.Bar(x=list(range(len(counts))), y=counts, marker_color=COLORS[2]))
+    st.plotly_chart(layout(fig, 240, legend=False, xaxis_title="numéro du code", yaxis_title="emplois"),
+                    key="var_usage")
+    left, right = st.columns([1, 2])
+    grid = idx[0].tolist()
+    left.markdown("**Les numéros de la première image**  \n" + "  \n".join(" ".join(f"{v:>2}" for v in row)
+                                                                            for row in grid))
+    with right:
+        show_images(torch.cat([as_float(val[:1]), vq.decode_indices(idx[:1]).detach()]),
+                    ["image", f"redessinée à partir de ses {len(grid) ** 2} numéros"], size=140)
+
+
+def price_figure(weights, errors, effects, effect_name: str) -> go.Figure:
+    fig = go.Figure(go.Scatter(x=effects, y=errors, mode="lines+markers+text", textposition="top center",
+                               text=[f"λ={fr(w, 'g')}" for w in weights]))
+    return layout(fig, 320, legend=False, xaxis_title=effect_name, yaxis_title="MSE par pixel (validation)")
+
+
+@st.cache_data(show_spinner="JPEG et PNG sur les images de validation…", max_entries=4)
+def fixed_methods(dataset: str, n: int = 300) -> tuple[list, list, float]:
+    """PCA, JPEG and PNG points of a dataset, computed once per process."""
+    from ae_core import train_val_split
+
+    data = get_dataset(dataset)
+    train_idx, val_idx = train_val_split(data)
+    val = data.images[val_idx[:n]]
+    return pca_points(data.images[train_idx], val), jpeg_points(val), png_bytes(val)
+
+
+def compression_ui(data, plain, vq, key) -> None:
+    """PSNR against bytes per image, a budget slider, and what each method gives at that budget."""
+    from ae_core import train_val_split
+
+    train_idx, val_idx = train_val_split(data)
+    val = data.images[val_idx[:300]]
+    pca, jpeg, png = fixed_methods(data.name)
+    learned = memo("var_points", key, lambda: {
+        "autoencodeur": code_points(plain, data.images[train_idx[:2000]], val, "autoencodeur"),
+        "VQ-VAE": [vq_point(vq, val)] if vq is not None else []})
+    methods = {name: pts for name, pts in {"ACP": pca, **learned, "JPEG": [p for p, _ in jpeg]}.items() if pts}
+    fig = go.Figure()
+    for (name, pts), color in zip(methods.items(), COLORS):
+        front = sorted({best_at(pts, p.bits) for p in pts if best_at(pts, p.bits)}, key=lambda p: p.bits)
+        fig.add_scatter(x=[p.bits / 8 for p in front], y=[p.psnr for p in front], name=name,
+                        mode="lines+markers", marker_color=color,
+                        text=[p.setting for p in front], hovertemplate="%{text}<br>%{x:.1f} octets, %{y:.1f} dB")
+    fig.add_vline(x=png, line_dash="dot", annotation_position="top left",
+                  annotation_text=f"PNG sans perte : {fr(png, '.0f')} octets")
+    budget = st.select_slider("Budget par image (octets)", [4, 8, 12, 16, 24, 32, 48, 64, 96, 128], 16,
+                              key="var_budget")
+    fig.add_vline(x=budget, line_color="black")
+    fig.update_xaxes(range=[0, max(135, 1.05 * png)])
+    st.plotly_chart(layout(fig, 360, xaxis_title="octets par image", yaxis_title="PSNR (dB)"),
+                    key="var_rd")
+    x = as_float(val[:1])
+    images, captions = [x], ["original"]
+    for name, pts in methods.items():
+        best = best_at(pts, 8 * budget)
+        captions.append(f"{name} : {best.setting}, {fr(best.psnr, '.1f')} dB" if best else f"{name} : hors budget")
+        images.append(_rendered(name, best, x, data, plain, vq) if best else torch.zeros_like(x))
+    show_images(torch.cat(images), captions, size=110)
+
+
+def _rendered(name, point, x, data, plain, vq) -> torch.Tensor:
+    """The first validation image as `name` gives it at `point`'s setting."""
+    import io
+
+    from PIL import Image
+
+    from ae_core.compress import quantise
+
+    if name == "JPEG":
+        buf = io.BytesIO()
+        quality = int(point.setting.split()[-1])
+        Image.fromarray((x[0, 0] * 255).round().byte().numpy()).save(buf, "JPEG", quality=quality)
+        return torch.from_numpy(np.asarray(Image.open(buf), dtype=np.float32) / 255).view_as(x)
+    if name == "VQ-VAE":
+        return reconstruct(vq, x)
+    k, b = (int(part.split("=")[1]) for part in point.setting.split(", "))
+    if name == "autoencodeur":
+        codes = encode(plain, data.images[:2000])
+        return decode_codes(plain, quantise(encode(plain, x), codes.amin(0), codes.amax(0), b))
+    from ae_core import PCABaseline, train_val_split
+
+    train = data.images[train_val_split(data)[0]]
+    pca = PCABaseline(train, k)
+    codes = torch.from_numpy(pca.encode(train)).float()
+    q = quantise(torch.from_numpy(pca.encode(x)).float(), codes.amin(0), codes.amax(0), b)
+    return pca.decode(q.numpy()).clamp(0, 1)
+
+
+def show_reconstructions(models: dict, val: torch.Tensor) -> None:
+    """The first eight validation images and their reconstruction by each model, one row each."""
+    x = as_float(val[:8])
+    show_grid(torch.cat([x, *(reconstruct(m, x) for m in models.values())]), ncols=8,
+              caption="En haut : des images de validation ; dessous : " + ", puis ".join(models) + ".")
