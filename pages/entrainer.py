@@ -5,7 +5,7 @@ from dataclasses import replace
 
 import streamlit as st
 
-from ae_core import Corruption, ModelConfig, RunSpec, SpecError, default_spec
+from ae_core import Corruption, ModelConfig, Rows, RunSpec, SpecError, default_spec
 from ae_core.describe import pytorch_code
 from ui.address import Setting, apply_address, choice, control, integer, link_ui
 from ui.charts import saved_loss_figure
@@ -34,6 +34,7 @@ ARCHS = {
 }
 LRS = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1, 1.0]
 BATCHES = [16, 32, 64, 128, 256, 512]
+TRAIN_SIZES = [50, 200, 1000, 0]  # 0: every training image
 # The page's controls in its address: /entrainer?a=course_mlp&k=2 is the course's model at code size 2.
 SETTINGS = {
     "a": Setting("train_arch", choice(list(ARCHS))), "k": Setting("train_latent", integer(1, 64)),
@@ -41,7 +42,7 @@ SETTINGS = {
     "b": Setting("train_bottleneck", choice(["linear", "relu"])), "l": Setting("train_loss", choice(["bce", "mse"])),
     "lr": Setting("train_lr", choice(LRS), advanced=True), "n": Setting("train_noise", choice(steps(0.0, 1.0)), True),
     "e": Setting("train_epochs", integer(1, 100)), "bs": Setting("train_batch", choice(BATCHES), advanced=True),
-    "s": Setting("train_seed", integer(0, 10_000), advanced=True),
+    "s": Setting("train_seed", integer(0, 10_000), advanced=True), "ni": Setting("train_size", choice(TRAIN_SIZES)),
 }
 
 
@@ -55,7 +56,7 @@ def spec_ui(data) -> RunSpec:
     defaults = default_spec(data).train
     persist(train_arch="mlp", train_latent=12, train_widths="128, 64", train_bottleneck="linear",
             train_loss="bce", train_noise=0.0, train_seed=0, train_epochs=defaults.epochs,
-            train_batch=defaults.batch_size, train_lr=defaults.lr, train_recipe_for=data.name)
+            train_batch=defaults.batch_size, train_lr=defaults.lr, train_recipe_for=data.name, train_size=0)
     if state.train_recipe_for != data.name:  # another dataset: its recipe's defaults
         state.update(train_recipe_for=data.name, train_epochs=defaults.epochs,
                      train_batch=defaults.batch_size, train_lr=defaults.lr)
@@ -84,6 +85,10 @@ def spec_ui(data) -> RunSpec:
                          "x + σ·N(0, 1), σ étant ce réglage, et la cible reste l'image propre.")
         epochs = ctl("e", c3.slider, "Époques", 1, 100, help="Nombre de passages sur tout le jeu d'entraînement.")
         batch = ctl("bs", c3.select_slider, "Taille de lot", BATCHES, help="Nombre d'images par pas de gradient.")
+        size = ctl("ni", c3.select_slider, "Images d'entraînement", TRAIN_SIZES,
+                   format_func=lambda n: str(n) if n else "toutes",
+                   help="Peu d'images : le modèle les apprend par cœur, et l'écart entre la perte d'entraînement "
+                        "et celle de validation se creuse (surapprentissage).")
         seed = ctl("s", c3.number_input, "Graine aléatoire", 0, 10_000,
                    help="Même graine et même réglage : mêmes poids, à l'identique.")
         st.caption(f"Jeu de données : **{data.title}** (à changer dans la barre latérale). "
@@ -95,7 +100,8 @@ def spec_ui(data) -> RunSpec:
     if arch == "course_conv":
         model = ModelConfig("conv", data.image_shape, None)
     train = replace(defaults, epochs=epochs, batch_size=batch, lr=lr, loss=loss, seed=int(seed))
-    return RunSpec(data.name, model, train, Corruption("gaussian" if noise > 0 else "none", noise))
+    return RunSpec(data.name, model, train, Corruption("gaussian" if noise > 0 else "none", noise),
+                   Rows(max_train=size or None))
 
 
 def results_ui(current: CurrentModel) -> None:
@@ -113,6 +119,9 @@ def results_ui(current: CurrentModel) -> None:
     cols[3].metric(f"ACP à {k} composantes" if compresses else "ACP", fr(pca) if compresses else "sans objet",
                    help="MSE par pixel de l'ACP standard, mêmes images." if compresses
                    else "Le code n'est pas plus petit que l'image.")
+    if isinstance(current.key, RunSpec) and current.key.rows.max_train:
+        st.caption(f"L'autoencodeur n'a vu que {current.key.rows.max_train} images ; l'ACP de comparaison, toutes "
+                   "celles d'entraînement.")
     if not compresses:
         st.warning("Le code est au moins aussi grand que l'image : ce modèle ne comprime pas, "
                    "et l'ACP avec autant de composantes reconstruirait parfaitement.")

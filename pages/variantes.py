@@ -9,7 +9,7 @@ from ui.fmt import fr
 from ui.lesson import closing_ui, lesson_ui
 from ui.live import shared_models, shared_train_ui, train_ui
 from ui.shell import route_through_app
-from ui.state import current_dataset, persist, state
+from ui.state import current_dataset, current_model, persist, state
 from ui.variants import compression_ui, contractive_ui, price_figure, show_reconstructions, sparse_ui, vq_ui
 
 NAMES = {"sparse": "Parcimonieux (L1 sur le code)", "contractive": "Contractif (pénalise la jacobienne)",
@@ -66,5 +66,12 @@ if job is not None and job.trained and job.specs[0].dataset == data.name:
         vq_ui(model, val)
     price_section(data, variant, val)
     st.header("Compression : des octets contre la qualité")
-    compression_ui(data, plain, model if variant == "vq" else None, job.specs)
+    current = current_model()
+    coder = current.model if current is not None and current.config.arch != "vq" else plain
+    st.caption("La courbe « autoencodeur » quantifie le code " + (
+        "du modèle courant (page « Entraîner »)." if coder is not plain else
+        "de l'autoencodeur ordinaire entraîné ici, en quelques secondes : entraînez le modèle par défaut sur la "
+        "page « Entraîner », il deviendra le modèle courant et c'est lui que cette courbe quantifiera."))
+    compression_ui(data, coder, model if variant == "vq" else None,
+                   (job.specs, current.key if coder is not plain else None))
 closing_ui("variantes")

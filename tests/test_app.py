@@ -237,3 +237,14 @@ def test_training_advances_on_the_server_while_the_browser_asks_nothing():
     assert job.progress > before
     train_to_end_or_error(at, job, 400)
     assert job.trained and not job.running
+
+
+def test_few_training_images_open_the_gap_between_the_curves():
+    at = app("pages/entrainer.py")
+    at.select_slider(key="train_size").set_value(50).run()
+    start_and_train(at, "train")
+    trainer = at.session_state["train"].trainer
+    assert len(trainer.train_idx) == 50
+    h = trainer.history
+    assert h.val_loss[-1] > 1.1 * h.train_loss[-1]  # measured on digits: 0.351 against 0.298
+    assert any("n'a vu que 50 images" in c.value for c in at.caption)

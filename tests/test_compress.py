@@ -46,13 +46,13 @@ def test_points_on_digits_gain_with_the_budget(digits):
 
 
 @pytest.mark.slow
-def test_at_8_bytes_an_autoencoder_beats_pca_by_a_decibel_on_mnist8k(mnist8k):
-    """Measured (python -m ae_core.bench_variants --part compression): at 8 bytes the autoencoder's
-    code (k=16, 4 bits) gives 18.08 dB against PCA's 16.15. At 16 bytes the gap is only 0.47 dB
-    (18.65 against 18.18), short of the 1 dB the issue asks for there."""
-    spec = default_spec(mnist8k, 16)
-    trainer = build_trainer(spec, mnist8k)
+def test_at_8_bytes_the_default_model_beats_pca_by_a_decibel_on_mnist8k(mnist8k):
+    """The variants page's exercise 5: the training page's default model (code of 12), quantised, at
+    8 bytes per image. Measured: 17.5 dB (12 numbers of 5 bits) against PCA's 16.1 on 300 images
+    (python -m ae_core.bench_variants --part compression: the model at k=16 gives 18.08 against
+    16.15). At 16 bytes PCA is ahead: the gap the issue asks for there (1 dB) is not reached."""
+    trainer = build_trainer(default_spec(mnist8k), mnist8k)
     trainer.run()
-    train, val = mnist8k.images[trainer.train_idx], mnist8k.images[trainer.val_idx]
-    learned = code_points(trainer.model, train, val, "autoencodeur")
+    train, val = mnist8k.images[trainer.train_idx], mnist8k.images[trainer.val_idx[:300]]
+    learned = code_points(trainer.model, train[:2000], val, "autoencodeur")
     assert best_at(learned, 64).psnr >= best_at(pca_points(train, val), 64).psnr + 1.0

@@ -142,7 +142,9 @@ def _rendered(name, point, x, data, plain, vq) -> torch.Tensor:
         return reconstruct(vq, x)
     k, b = (int(part.split("=")[1]) for part in point.setting.split(", "))
     if name == "autoencodeur":
-        codes = encode(plain, data.images[:2000])
+        from ae_core import train_val_split
+
+        codes = encode(plain, data.images[train_val_split(data)[0][:2000]])  # the ranges code_points used
         return decode_codes(plain, quantise(encode(plain, x), codes.amin(0), codes.amax(0), b))
     from ae_core import PCABaseline, train_val_split
 
