@@ -47,12 +47,13 @@ def draws_ui(data, ae, vae, key, train_idx) -> None:
         images = {"vae": model_samples(vae, train_images, SAMPLES, seed, False),
                   "ae": model_samples(ae, train_images, SAMPLES, seed, False),
                   "ae_fit": model_samples(ae, train_images, SAMPLES, seed, True)}
-        return images, {name: j.scores(x) for name, x in images.items()}
+        # The session keeps the grids only: 3,000 MNIST images would cost a learner 9 MB.
+        return {name: x[:SHOWN] for name, x in images.items()}, {name: j.scores(x) for name, x in images.items()}
 
     images, scores = memo("gen_draws", (key, seed), compute)
     for col, name in zip(st.columns(3), images):
         col.markdown(f"**{NAMES[name][0].upper()}{NAMES[name][1:]}**")
-        show_grid(images[name][:SHOWN], ncols=6, where=col)
+        show_grid(images[name], ncols=6, where=col)
         s = scores[name]
         col.caption(f"lisibilité {fr(s['lisibilite'], '.2f')} · diversité {fr(s['diversite'], '.2f')} · "
                     f"Fréchet {fr(s['frechet'], ',.1f')}")
