@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 import torch
+from PIL import Image
 
-from ae_core import encode
-from ae_core.compress import best_at, code_points, jpeg_points, pca_points, png_bytes, vq_point
+from ae_core import PCABaseline, encode, train_val_split
+from ae_core.compress import best_at, code_points, jpeg_points, pca_points, png_bytes, quantise, vq_point
 from ae_core.latent import decode_codes
 from ae_core.metrics import as_float, reconstruct
 from ae_core.variants import sensitivity, sparsity
@@ -83,8 +86,6 @@ def price_figure(weights, errors, effects, effect_name: str) -> go.Figure:
 @st.cache_data(show_spinner="JPEG et PNG sur les images de validation…", max_entries=4)
 def fixed_methods(dataset: str, n: int = 300) -> tuple[list, list, float]:
     """PCA, JPEG and PNG points of a dataset, computed once per process."""
-    from ae_core import train_val_split
-
     data = get_dataset(dataset)
     train_idx, val_idx = train_val_split(data)
     val = data.images[val_idx[:n]]
@@ -93,8 +94,6 @@ def fixed_methods(dataset: str, n: int = 300) -> tuple[list, list, float]:
 
 def compression_ui(data, plain, vq, key) -> None:
     """PSNR against bytes per image, a budget slider, and what each method gives at that budget."""
-    from ae_core import train_val_split
-
     train_idx, val_idx = train_val_split(data)
     val = data.images[val_idx[:300]]
     pca, jpeg, png = fixed_methods(data.name)
@@ -126,13 +125,7 @@ def compression_ui(data, plain, vq, key) -> None:
 
 
 def _rendered(name, point, x, data, plain, vq) -> torch.Tensor:
-    """The first validation image as `name` gives it at `point`'s setting."""
-    import io
-
-    from PIL import Image
-
-    from ae_core.compress import quantise
-
+    """The first validation image as `name` gives it at `point`'s setting ("k=…, b=…" or "qualité …")."""
     if name == "JPEG":
         buf = io.BytesIO()
         quality = int(point.setting.split()[-1])
@@ -142,12 +135,8 @@ def _rendered(name, point, x, data, plain, vq) -> torch.Tensor:
         return reconstruct(vq, x)
     k, b = (int(part.split("=")[1]) for part in point.setting.split(", "))
     if name == "autoencodeur":
-        from ae_core import train_val_split
-
         codes = encode(plain, data.images[train_val_split(data)[0][:2000]])  # the ranges code_points used
         return decode_codes(plain, quantise(encode(plain, x), codes.amin(0), codes.amax(0), b))
-    from ae_core import PCABaseline, train_val_split
-
     train = data.images[train_val_split(data)[0]]
     pca = PCABaseline(train, k)
     codes = torch.from_numpy(pca.encode(train)).float()
