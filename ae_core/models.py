@@ -115,10 +115,11 @@ class ModelConfig:
 
         c, h, w = self.image_shape
         if self.arch == "vq":
-            widths = [c, *([16, 32, 32][:self.downsample])]
-            convs = sum(a * 9 * b + b for a, b in zip(widths, widths[1:]))
-            return 2 * convs - sum(b for b in widths[1:]) + sum(widths[:-1]) + 2 * widths[-1] * self.latent_dim \
-                + self.latent_dim + widths[-1]
+            widths, d = [c, *([16, 32, 32][:self.downsample])], self.latent_dim
+            pairs = list(zip(widths, widths[1:]))
+            encoder = sum(linear(a * 9, b) for a, b in pairs) + linear(widths[-1], d)  # 3x3 convs, then 1x1
+            decoder = linear(d, widths[-1]) + sum(linear(b * 9, a) for a, b in pairs)  # 1x1, then transposed
+            return encoder + decoder
         heads = 2 if self.variational else 1  # a VAE's encoder gives mu and log sigma^2
         if self.arch == "mlp":
             widths = [self.input_dim, *self.hidden, self.latent_dim]

@@ -8,18 +8,17 @@ import streamlit as st
 from ae_core import Corruption, ModelConfig, Rows, RunSpec, SpecError, default_spec
 from ae_core.describe import pytorch_code
 from ui.address import Setting, apply_address, choice, control, integer, link_ui
-from ui.charts import saved_loss_figure
 from ui.draw import drawn_reconstruction_ui
-from ui.fmt import fr, fr2, held_out, parse_widths, steps
+from ui.fmt import fr, fr2, parse_widths, steps
 from ui.images import live_reconstructions
-from ui.lesson import closing_ui, lesson_text, lesson_ui
+from ui.lesson import closing_ui, lesson_ui
 from ui.live import train_ui
+from ui.results import results_ui
 from ui.shell import route_through_app
 from ui.state import (
     CurrentModel,
     current_dataset,
     current_model,
-    pca_val_mse,
     persist,
     set_current_model,
     state,
@@ -104,36 +103,6 @@ def spec_ui(data) -> RunSpec:
                    Rows(max_train=size or None))
 
 
-def results_ui(current: CurrentModel) -> None:
-    mse, k, data = current.history.val_mse[-1], current.config.code_dim, current_dataset()
-    pixels, split = current.config.input_dim, held_out(data)
-    pca = pca_val_mse(current.dataset, min(k, pixels))
-    cols = st.columns(4)
-    cols[0].metric(f"MSE par pixel ({split})", fr(mse), help=f"Erreur par image : {fr(mse * pixels, '.2f')} "
-                   f"(somme sur les {pixels} pixels).")
-    cols[1].metric("PSNR", f"{fr(10 * math.log10(1 / mse), '.1f')}\u00a0dB")
-    cols[2].metric("Nombres : image → code", f"{pixels} → {k}",
-                   help="Un rapport de dimensions, pas d'octets : un pixel tient sur 1 octet, "
-                        "un nombre du code sur 4 (float32).")
-    compresses = k < pixels
-    cols[3].metric(f"ACP à {k} composantes" if compresses else "ACP", fr(pca) if compresses else "sans objet",
-                   help="MSE par pixel de l'ACP standard, mêmes images." if compresses
-                   else "Le code n'est pas plus petit que l'image.")
-    if isinstance(current.key, RunSpec) and current.key.rows.max_train:
-        st.caption(f"L'autoencodeur n'a vu que {current.key.rows.max_train} images ; l'ACP de comparaison, toutes "
-                   "celles d'entraînement.")
-    if not compresses:
-        st.warning("Le code est au moins aussi grand que l'image : ce modèle ne comprime pas, "
-                   "et l'ACP avec autant de composantes reconstruirait parfaitement.")
-    elif mse < pca:
-        st.success(f"L'autoencodeur reconstruit mieux que l'ACP avec le même nombre de dimensions "
-                   f"({fr(mse)} contre {fr(pca)}) : ses couches non linéaires capturent des formes "
-                   "qu'aucune projection linéaire ne résume aussi bien.")
-    else:  # the lesson text says why, for a large code (measured: digits from 24, mnist8k at 64)
-        why = lesson_text("entrainer_acp_grand_code" if k >= 16 else "entrainer_acp_petit_code").format(k=k)
-        st.info(f"L'ACP fait mieux ici ({fr(pca)} contre {fr(mse)}). " + why)
-
-
 route_through_app()
 st.title("Entraîner un autoencodeur")
 lesson_ui("entrainer")
@@ -154,9 +123,7 @@ if trainer is not None and trainer.trained and state.get("train_promoted") is no
 current = current_model()
 if current is not None and current.history is not None:
     st.subheader("Résultat")
-    if trainer is None:  # a model found again after a reload: its curves, as they were
-        st.plotly_chart(saved_loss_figure(current.history), key="train_saved_chart")
-    results_ui(current)
+    results_ui(current, show_curves=trainer is None)  # no job: a model found again after a reload
 if current is not None:
     st.subheader("Dessiner un chiffre")
     drawn_reconstruction_ui("train_drawing", current.model, current.config.image_shape)

@@ -9,7 +9,7 @@ from ui.fmt import fr
 from ui.lesson import closing_ui, lesson_ui
 from ui.live import shared_models, shared_train_ui, train_ui
 from ui.shell import route_through_app
-from ui.state import current_dataset, current_model, persist, state
+from ui.state import current_dataset, current_model, memo, persist, state
 from ui.variants import compression_ui, contractive_ui, price_figure, show_reconstructions, sparse_ui, vq_ui
 
 NAMES = {"sparse": "Parcimonieux (L1 sur le code)", "contractive": "Contractif (pénalise la jacobienne)",
@@ -27,10 +27,11 @@ def price_section(data, variant, val):
         st.caption("Entraînés une seule fois par jeu de données, pour toute la classe.")
         return
     models = shared_models(specs)
-    if variant == "sparse":
-        effect, name = [sparsity(m, val)["near_zero"] for m in models], "part des unités proches de zéro"
-    elif variant == "contractive":
-        effect, name = [sensitivity(m, val)["jacobian"] for m in models], "norme de la jacobienne normalisée"
+    measures = {"sparse": ("part des unités proches de zéro", lambda m: sparsity(m, val)["near_zero"]),
+                "contractive": ("norme de la jacobienne normalisée", lambda m: sensitivity(m, val)["jacobian"])}
+    if variant in measures:
+        name, measure = measures[variant]
+        effect = memo("var_price_effect", specs, lambda: [measure(m) for m in models])  # once, not every rerun
     else:
         effect, name = [h.extra["perplexity"][-1] for h in histories], "perplexité du dictionnaire (codes employés)"
     st.plotly_chart(price_figure(weights, [h.val_mse[-1] for h in histories], effect, name), key="var_price")

@@ -137,11 +137,18 @@ def _rendered(name, point, x, data, plain, vq) -> torch.Tensor:
     if name == "autoencodeur":
         codes = encode(plain, data.images[train_val_split(data)[0][:2000]])  # the ranges code_points used
         return decode_codes(plain, quantise(encode(plain, x), codes.amin(0), codes.amax(0), b))
+    pca, low, high = _pca(data.name, k)
+    return pca.decode(quantise(torch.from_numpy(pca.encode(x)).float(), low, high, b).numpy()).clamp(0, 1)
+
+
+@st.cache_resource(max_entries=16)
+def _pca(dataset: str, k: int) -> tuple[PCABaseline, torch.Tensor, torch.Tensor]:
+    """PCA with k components on the training images and its code ranges, once per process (not per slider move)."""
+    data = get_dataset(dataset)
     train = data.images[train_val_split(data)[0]]
     pca = PCABaseline(train, k)
     codes = torch.from_numpy(pca.encode(train)).float()
-    q = quantise(torch.from_numpy(pca.encode(x)).float(), codes.amin(0), codes.amax(0), b)
-    return pca.decode(q.numpy()).clamp(0, 1)
+    return pca, codes.amin(0), codes.amax(0)
 
 
 def show_reconstructions(models: dict, val: torch.Tensor) -> None:

@@ -112,6 +112,14 @@ def goto(page, url_path: str = "", timeout_ms: int = 60_000):
     wait_ready(page, timeout_ms)
 
 
+def open_from_menu(page, label: str, timeout_ms: int = 60_000):
+    """Open the home page, then the page named `label` in the sidebar menu, as a learner would (a typed
+    address of an unvisited page first meets Streamlit's file-name routing: see route_through_app)."""
+    goto(page, "", timeout_ms)
+    page.get_by_test_id("stSidebarNav").get_by_text(label).click()
+    wait_ready(page, timeout_ms)
+
+
 def wait_ready(page, timeout_ms: int = 60_000):
     page.wait_for_selector(READY, timeout=timeout_ms)
     page.wait_for_timeout(300)  # let the last elements paint
@@ -129,6 +137,7 @@ def shot(page, name: str) -> Path:
 def draw_a_one(page) -> None:
     """Draw a vertical stroke on the page's canvas with the mouse, as a learner would."""
     canvas = page.frame_locator('iframe[title="streamlit_drawable_canvas.st_canvas"]').locator("canvas").last
+    canvas.wait_for(state="visible", timeout=60_000)  # the component's frame loads after the page
     canvas.scroll_into_view_if_needed()
     box = canvas.bounding_box()
     x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] * 0.15

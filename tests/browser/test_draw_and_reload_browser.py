@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.browser.conftest import draw_a_one, goto, shot, wait_ready
+from tests.browser.conftest import draw_a_one, goto, open_from_menu, shot, wait_ready
 
 pytestmark = pytest.mark.browser
 
@@ -17,13 +17,13 @@ def test_draw_then_reload_keeps_the_model_and_another_learner_sees_nothing(page,
     page.get_by_role("heading", name="Résultat").wait_for(timeout=300_000)
     wait_ready(page)
     draw_a_one(page)
-    page.get_by_text("votre dessin en 8 × 8").wait_for()
+    page.get_by_text("votre dessin en 8 × 8").wait_for(timeout=60_000)
     assert page.locator(".js-plotly-plot").filter(has_text="Le code z de votre dessin").count() == 1
     shot(page, "entrainer_dessin")
 
     page.reload()  # F5: a new session of the same learner
     wait_ready(page)
-    page.get_by_role("heading", name="Résultat").wait_for()
+    page.get_by_role("heading", name="Résultat").wait_for(timeout=60_000)
     assert sidebar_says(page, "Entraîné sur")
     assert page.get_by_text("reconstruit mieux que l'ACP").is_visible()
     assert page.locator(".js-plotly-plot .scatterlayer .trace").count() >= 3  # the loss curves, as they were
@@ -45,14 +45,12 @@ def test_draw_then_reload_keeps_the_model_and_another_learner_sees_nothing(page,
 
 
 def test_a_drawing_lands_on_both_latent_maps(page):
-    goto(page, "")
-    page.get_by_test_id("stSidebarNav").get_by_text("Espace latent et ACP").click()
-    wait_ready(page)
+    open_from_menu(page, "Espace latent et ACP")
     page.get_by_role("button", name="Entraîner l'autoencodeur 2D").click()
     page.get_by_role("heading", name="Deux cartes des mêmes images").wait_for(timeout=240_000)
     wait_ready(page)
     draw_a_one(page)
-    page.get_by_text("reconstruit par l'ACP").wait_for()
+    page.get_by_text("reconstruit par l'ACP").wait_for(timeout=60_000)
     for m in ("ae", "pca"):
         legend = page.locator(f".st-key-latent_map_{m} .legend")
         assert legend.get_by_text("votre dessin").count() == 1

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.browser.conftest import goto, shot, wait_ready
+from tests.browser.conftest import open_from_menu, shot, wait_ready
 
 pytestmark = pytest.mark.browser
 
@@ -18,10 +18,7 @@ def vae_numbers(page) -> str:
 
 
 def test_train_both_draw_again_and_move_beta(page):
-    goto(page, "")
-    page.get_by_test_id("stSidebarNav").get_by_text("Générer").click()
-    page.get_by_role("heading", name="Générer", exact=False).first.wait_for()
-    wait_ready(page)
+    open_from_menu(page, "Générer")
     train(page)
     assert page.get_by_test_id("stException").count() == 0
     grids = page.get_by_test_id("stImage")

@@ -2,15 +2,13 @@
 
 import pytest
 
-from tests.browser.conftest import goto, shot, wait_ready
+from tests.browser.conftest import open_from_menu, shot, wait_ready
 
 pytestmark = pytest.mark.browser
 
 
 def test_train_sparse_then_move_the_budget(page):
-    goto(page, "")
-    page.get_by_test_id("stSidebarNav").get_by_text("Variantes et compression").click()
-    wait_ready(page)
+    open_from_menu(page, "Variantes et compression")
     page.get_by_role("button", name="Entraîner l'ordinaire puis la variante").click()
     page.get_by_role("heading", name="Ce que la pénalité change").wait_for(timeout=300_000)
     wait_ready(page)

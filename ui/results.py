@@ -1,0 +1,46 @@
+"""The training page's result box: the current model's figures against PCA, and what they mean."""
+
+from __future__ import annotations
+
+import math
+
+import streamlit as st
+
+from ae_core import RunSpec
+from ui.charts import saved_loss_figure
+from ui.fmt import fr, held_out
+from ui.lesson import lesson_text
+from ui.state import CurrentModel, current_dataset, pca_val_mse
+
+
+def results_ui(current: CurrentModel, show_curves: bool = False) -> None:
+    """MSE, PSNR, sizes and PCA at the same code size; `show_curves`: the loss curves of its history too."""
+    if show_curves:
+        st.plotly_chart(saved_loss_figure(current.history), key="train_saved_chart")
+    mse, k, data = current.history.val_mse[-1], current.config.code_dim, current_dataset()
+    pixels, split = current.config.input_dim, held_out(data)
+    pca = pca_val_mse(current.dataset, min(k, pixels))
+    cols = st.columns(4)
+    cols[0].metric(f"MSE par pixel ({split})", fr(mse), help=f"Erreur par image : {fr(mse * pixels, '.2f')} "
+                   f"(somme sur les {pixels} pixels).")
+    cols[1].metric("PSNR", f"{fr(10 * math.log10(1 / mse), '.1f')}\u00a0dB")
+    cols[2].metric("Nombres : image → code", f"{pixels} → {k}",
+                   help="Un rapport de dimensions, pas d'octets : un pixel tient sur 1 octet, "
+                        "un nombre du code sur 4 (float32).")
+    compresses = k < pixels
+    cols[3].metric(f"ACP à {k} composantes" if compresses else "ACP", fr(pca) if compresses else "sans objet",
+                   help="MSE par pixel de l'ACP standard, mêmes images." if compresses
+                   else "Le code n'est pas plus petit que l'image.")
+    if isinstance(current.key, RunSpec) and current.key.rows.max_train:
+        st.caption(f"L'autoencodeur n'a vu que {current.key.rows.max_train} images ; l'ACP de comparaison, toutes "
+                   "celles d'entraînement.")
+    if not compresses:
+        st.warning("Le code est au moins aussi grand que l'image : ce modèle ne comprime pas, "
+                   "et l'ACP avec autant de composantes reconstruirait parfaitement.")
+    elif mse < pca:
+        st.success(f"L'autoencodeur reconstruit mieux que l'ACP avec le même nombre de dimensions "
+                   f"({fr(mse)} contre {fr(pca)}) : ses couches non linéaires capturent des formes "
+                   "qu'aucune projection linéaire ne résume aussi bien.")
+    else:  # the lesson text says why, for a large code (measured: digits from 24, mnist8k at 64)
+        why = lesson_text("entrainer_acp_grand_code" if k >= 16 else "entrainer_acp_petit_code").format(k=k)
+        st.info(f"L'ACP fait mieux ici ({fr(pca)} contre {fr(mse)}). " + why)
