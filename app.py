@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from ui.jobs import pool
 from ui.shell import run_page, sidebar_ui
 
 st.set_page_config(page_title="Atelier autoencodeurs", page_icon="🧩", layout="wide")
@@ -29,5 +30,6 @@ PAGES = {
 # url_path = file name: a typed or bookmarked address then resolves even before st.navigation runs
 # (Streamlit first matches it against the files in pages/; ui.shell.route_through_app does the rest).
 page = st.navigation(PAGES)
+pool()  # the training process starts (a few seconds) while the first visitor reads a page
 sidebar_ui()
 run_page(page)

@@ -71,8 +71,9 @@ def wait_for(condition, timeout=30.0):
     return condition()
 
 
-def test_workers_train_without_anyone_asking_and_leave_paused_jobs_alone(digits):
-    pool = WorkerPool(1, chunk_s=lambda: 0.01)
+@pytest.mark.parametrize("in_child", [True, False])
+def test_workers_train_without_anyone_asking_and_leave_paused_jobs_alone(digits, in_child):
+    pool = WorkerPool(1, chunk_s=lambda: 0.01, in_child=in_child)
     job = Job([quick(digits, epochs=200)], digits)
     pool.submit(job, "a")
     assert wait_for(lambda: job.trainer.epoch >= 2)  # nobody polls: the worker trains on its own
@@ -80,25 +81,44 @@ def test_workers_train_without_anyone_asking_and_leave_paused_jobs_alone(digits)
     position = (job.trainer.epoch, job.trainer.batch)
     time.sleep(0.3)
     assert (job.trainer.epoch, job.trainer.batch) == position and wait_for(lambda: pool.waiting() == 0)
+    job.step_batches(1)  # a teacher's « Un pas » goes on from where the worker stopped
+    assert len(job.trainer.history.batch_loss) == position[0] * job.trainer.steps_per_epoch + position[1] + 1
+    position = (job.trainer.epoch, job.trainer.batch)
     pool.submit(job, "a")
     assert wait_for(lambda: (job.trainer.epoch, job.trainer.batch) > position)
     job.pause()
+    pool.stop()
+
+
+def test_a_job_trained_in_the_child_matches_a_direct_run_and_its_end_is_logged(digits, caplog):
+    pool = WorkerPool(1, chunk_s=lambda: 0.05)
+    specs = [quick(digits), quick(digits, seed=1)]
+    job = Job(specs, digits)
+    with caplog.at_level("INFO", logger="ui.jobs"):
+        pool.submit(job, "a")
+        assert wait_for(lambda: job.done)
+    pool.stop()
+    direct = build_trainer(specs[1], digits)
+    direct.run()
+    assert job.trained and job.trainers[1].history.val_loss == direct.history.val_loss
+    assert job.trainers[1].images is digits.images  # never a copy of the dataset per job
+    assert "job of a done" in caplog.text
 
 
 def test_learners_take_turns_and_one_learners_jobs_queue_behind_each_other(digits):
     order = []
 
     class Recorded(Job):
-        def advance(self, budget_s):
+        def advance(self, budget_s, process=None):
             order.append(self.name)
-            super().advance(budget_s)
+            super().advance(budget_s, process)
 
     def job(name, epochs):
         j = Recorded([quick(digits, epochs=epochs)], digits)
         j.name = name
         return j
 
-    pool = WorkerPool(1, chunk_s=lambda: 0.0)  # one batch a turn
+    pool = WorkerPool(1, chunk_s=lambda: 0.0, in_child=False)  # one batch a turn
     a1, a2, b = job("a1", 2), job("a2", 2), job("b", 2)
     with pool._changed:  # queue all three before the worker looks
         pool.submit(a1, "a")
@@ -114,7 +134,7 @@ def test_learners_take_turns_and_one_learners_jobs_queue_behind_each_other(digit
 
 def test_a_job_nobody_looks_at_is_paused_and_let_go(digits, monkeypatch):
     monkeypatch.setattr(jobs, "ABANDON_S", 0.2)
-    pool = WorkerPool(1, chunk_s=lambda: 0.01)
+    pool = WorkerPool(1, chunk_s=lambda: 0.01, in_child=False)
     job = Job([quick(digits, epochs=500)], digits)
     pool.submit(job, "a")
     assert wait_for(lambda: not job.running, timeout=10)  # no panel refreshed job.seen

@@ -1,8 +1,10 @@
 """Training jobs and the server-side workers that advance them, fairly, whatever the browsers do.
 
-A job trains one or more run specs in turn. One worker thread by default gives each learner in line
-a short chunk in turn; one learner's jobs queue behind each other. A job nobody has looked at for
-ABANDON_S seconds (a closed tab) is paused and let go. Nothing here draws anything: ui.live does.
+A job trains one or more run specs in turn. One worker by default gives each learner in line a short
+chunk in turn; one learner's jobs queue behind each other. Each worker thread trains in a child
+process of its own (ae_core.worker), so trainings do not compete with the pages for the server's
+interpreter lock. A job nobody has looked at for ABANDON_S seconds (a closed tab) is paused and let
+go. Nothing here draws anything: ui.live does.
 """
 
 from __future__ import annotations
@@ -15,18 +17,18 @@ import time
 from collections import OrderedDict, deque
 from collections.abc import Callable, Sequence
 
-import streamlit as st
 import torch
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from ae_core import Dataset, LearnerError, RunSpec, Trainer, build_trainer
+from ae_core.worker import TrainingProcess
 
 CHUNK_S = float(os.environ.get("AE_CHUNK_SECONDS", "0.25"))  # training time a worker gives a job in one turn
-# One worker by default: the app's models are small, so a training step is mostly Python holding the
-# GIL, and two training threads slow each other down (measured: 3 learners took 11.6 s with two
-# workers, 6.3 s with one).
+# One worker (one child process) by default, for a small server of 2 cores: one for the training,
+# one for the pages. A training step of the app's small models gains nothing from more torch threads.
 WORKERS = int(os.environ.get("AE_MAX_TRAININGS", "1"))
-WORKER_THREADS = int(os.environ.get("AE_WORKER_THREADS", "1"))  # small ops gain nothing from more
+WORKER_THREADS = int(os.environ.get("AE_WORKER_THREADS", "1"))
+IN_CHILD = os.environ.get("AE_TRAIN_IN_CHILD", "1") != "0"  # 0: train in the server's own threads
 ABANDON_S = float(os.environ.get("AE_ABANDON_SECONDS", "300"))  # hidden tabs still redraw once a minute
 UNEXPECTED = ("L'entraînement s'est arrêté sur une erreur inattendue. Réinitialisez puis relancez ; "
               "si cela se reproduit, prévenez votre enseignant.")
@@ -37,7 +39,9 @@ class Job:
     """Trainers for `specs`, built and run one after another on `data`, one chunk at a time.
 
     The first trainer is built at once, so a spec that cannot be trained fails at start. `lock` is
-    held while a chunk runs: whoever reads the model meanwhile (a live view) takes it too.
+    held while a chunk runs, and while a page reads the model. While the trainer trains in a child
+    process, `job.trainer` is the server's copy: its progress and history follow each chunk, its
+    weights each epoch; the whole trainer comes back when it is done, failed or paused.
     """
 
     def __init__(self, specs: Sequence[RunSpec], data: Dataset):
@@ -49,6 +53,7 @@ class Job:
         self.finished: float | None = None  # monotonic time of the end, as the server saw it
         self.owner = ""  # the session that submitted it
         self.figure = None  # (what it shows, the loss figure): redrawn only when an epoch ends
+        self.away: TrainingProcess | None = None  # the child process that holds the whole trainer
         self.lock = threading.Lock()
 
     @property
@@ -69,19 +74,30 @@ class Job:
     def progress(self) -> float:
         return (len(self.trainers) - 1 + self.trainer.progress) / len(self.specs)
 
-    def advance(self, budget_s: float) -> None:
-        """Train for about `budget_s` seconds, unless the job is done or someone else holds it."""
+    def advance(self, budget_s: float, process: TrainingProcess | None = None) -> None:
+        """Train for about `budget_s` seconds (in `process` when given, else in this thread), unless the
+        job is done or someone else holds it."""
         if self.done or not self.lock.acquire(blocking=False):
             return
         try:
-            self._train(lambda t: t.step(budget_s))
+            self._train(lambda t: t.step(budget_s) if process is None else self._in_child(process, budget_s))
         finally:
             self.lock.release()
+
+    def _in_child(self, process: TrainingProcess, budget_s: float) -> None:
+        self.away = process
+        whole, failure, trace = process.step(self.trainer, budget_s)
+        if whole is not None:  # done or failed: the whole trainer is back
+            self.trainers[-1], self.away = whole, None
+        if failure:
+            raise LearnerError(failure)
+        if trace:
+            raise RuntimeError(f"in the training process:\n{trace}")
 
     def step_batches(self, n: int | None) -> None:
         """Pause, then train exactly `n` batches (None: to the end of the epoch) in the caller's thread:
         a teacher's « Un pas » or « Une époque »."""
-        self.running = False
+        self.pause()
         with self.lock:
             if not self.done:
                 self._train(lambda t: t.step_batches(n))
@@ -103,23 +119,30 @@ class Job:
                 log.info("job of %s done %.2f s after its start", self.owner, self.finished - self.started)
 
     def pause(self) -> None:
-        """Stop training; returns once no chunk is running."""
+        """Stop training; returns once no chunk is running and the whole trainer is back from the child."""
         self.running = False
         with self.lock:
-            pass
+            if self.away is not None:
+                try:
+                    self.trainers[-1] = self.away.recall(self.trainer)
+                except RuntimeError:
+                    log.exception("recalling a training failed")
+                    self.error = UNEXPECTED
+                self.away = None
 
 
 class WorkerPool:
     """Threads that advance jobs in turns: the learners in line each get a chunk, their jobs in order."""
 
-    def __init__(self, workers: int, chunk_s: Callable[[], float] = lambda: CHUNK_S):
+    def __init__(self, workers: int, chunk_s: Callable[[], float] = lambda: CHUNK_S, in_child: bool = IN_CHILD):
         self._line: OrderedDict[str, deque[Job]] = OrderedDict()  # owner -> their waiting jobs
         self._busy: set[int] = set()  # ids of the jobs a worker holds right now
         self._changed = threading.Condition()
         self._chunk_s = chunk_s
         self._stopping = False
-        self._threads = [threading.Thread(target=self._work, name=f"ae-worker-{i}", daemon=True)
-                         for i in range(workers)]
+        self._processes = [TrainingProcess(WORKER_THREADS) if in_child else None for _ in range(workers)]
+        self._threads = [threading.Thread(target=self._work, args=(p,), name=f"ae-worker-{i}", daemon=True)
+                         for i, p in enumerate(self._processes)]
         for thread in self._threads:
             thread.start()
         atexit.register(self.stop)  # a thread killed inside torch at exit aborts the whole process
@@ -131,6 +154,9 @@ class WorkerPool:
             self._changed.notify_all()
         for thread in self._threads:
             thread.join(timeout=10)
+        for process in self._processes:
+            if process is not None:
+                process.stop()
 
     def submit(self, job: Job, owner: str) -> None:
         """Queue a running job behind the owner's other jobs (once)."""
@@ -166,21 +192,34 @@ class WorkerPool:
                 self._changed.wait(timeout=1.0)
             return None
 
-    def _work(self) -> None:
+    def _work(self, process: TrainingProcess | None) -> None:
         torch.set_num_threads(WORKER_THREADS)  # per thread: the sessions' own threads keep THREADS
+        if process is not None:
+            try:
+                process.start()
+            except Exception:  # noqa: BLE001 - no child process here: train in this thread
+                log.exception("no training process; training in the server's threads")
+                process = None
         while (job := self._take()) is not None:
             try:
-                job.advance(self._chunk_s())
+                job.advance(self._chunk_s(), process)
             finally:
                 with self._changed:
                     self._busy.discard(id(job))
                     self._changed.notify_all()
 
 
-@st.cache_resource
+_pool: list[WorkerPool] = []
+_pool_lock = threading.Lock()
+
+
 def pool() -> WorkerPool:
-    """The process-wide pool of AE_MAX_TRAININGS workers (one by default)."""
-    return WorkerPool(WORKERS)
+    """The process-wide pool of AE_MAX_TRAININGS workers (one by default), started on first use.
+    Not in st.cache_resource: clearing that cache must not orphan running trainings and processes."""
+    with _pool_lock:
+        if not _pool:
+            _pool.append(WorkerPool(WORKERS))
+        return _pool[0]
 
 
 def owner() -> str:

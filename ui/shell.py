@@ -29,9 +29,10 @@ CPUS = os.cpu_count() or 1
 # threads that outnumber the cores make every chunk many times slower (measured: 15-30x).
 THREADS = int(os.environ.get("AE_TORCH_THREADS", "1"))
 
-# Training threads hand the GIL back and forth around every small torch operation; when other
-# sessions render pages meanwhile, the default 5 ms hand-over makes every step wait. A shorter
-# interval keeps many learners training at once (measured with the load test: see README).
+# Threads hand the GIL back and forth around every small torch operation; when other sessions
+# render pages meanwhile, the default 5 ms hand-over makes each such thread wait. Trainings run in a
+# child process (ui.jobs); a shorter interval still helps the pages, and trainings when
+# AE_TRAIN_IN_CHILD=0 keeps them in the server's threads.
 sys.setswitchinterval(float(os.environ.get("AE_SWITCH_INTERVAL", "0.0005")))
 
 
