@@ -142,15 +142,16 @@ class Trainer:
         x = self.images[idx].to(self.device)
         return to_float(x) if x.dtype == torch.uint8 else x.float()
 
-    def step(self, budget_s: float = 0.25) -> bool:
-        """Train for about `budget_s` seconds (across epochs); True while not done.
+    def step(self, budget_s: float = 0.25, clock: Callable[[], float] = time.perf_counter) -> bool:
+        """Train for about `budget_s` seconds of `clock` (across epochs); True while not done. With
+        time.thread_time, a budget of CPU time: the same work whatever else the machine does.
 
         Raises TrainingDiverged (once) when the loss stops being finite.
         """
-        deadline = time.perf_counter() + budget_s
+        deadline = clock() + budget_s
         while not self.done:
-            self._advance(deadline)  # at least one batch, however small the budget
-            if time.perf_counter() >= deadline:
+            self._advance(deadline, clock=clock)  # at least one batch, however small the budget
+            if clock() >= deadline:
                 break
         return not self.done
 
@@ -163,7 +164,8 @@ class Trainer:
             self._advance(math.inf, max_batches=target - len(seen))
         return not self.done
 
-    def _advance(self, deadline: float, max_batches: int | None = None) -> None:
+    def _advance(self, deadline: float, max_batches: int | None = None,
+                 clock: Callable[[], float] = time.perf_counter) -> None:
         """Train batches until the epoch ends (then validate), the deadline passes, or `max_batches` are done."""
         start = time.perf_counter()
         self.model.train()
@@ -197,7 +199,7 @@ class Trainer:
             for name, part in parts.items():
                 self._epoch_parts[name] = self._epoch_parts.get(name, 0) + part.detach() * len(x)
             self.batch += 1
-            if time.perf_counter() > deadline:
+            if clock() > deadline:
                 break
         self._epoch_seconds += time.perf_counter() - start
         self._train_seconds += time.perf_counter() - start

@@ -22,6 +22,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 import traceback
 import warnings
 import weakref
@@ -117,7 +118,7 @@ def _step(trainers: dict, key: int, budget_s: float) -> tuple:
     trainer, images_key = trainers[key]
     epoch, failure, trace = trainer.epoch, None, None
     try:
-        trainer.step(budget_s)
+        trainer.step(budget_s, clock=time.thread_time)  # CPU time: equal turns, however busy the machine
     except LearnerError as exc:  # a diverged training: the trainer comes back with its message
         failure = str(exc)
     except Exception:  # noqa: BLE001 - the server logs it and tells the learner in French

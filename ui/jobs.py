@@ -54,6 +54,7 @@ class Job:
         self.owner = ""  # the session that submitted it
         self.figure = None  # (what it shows, the loss figure): redrawn only when an epoch ends
         self.away: TrainingProcess | None = None  # the child process that holds the whole trainer
+        self.turns = 0  # chunks trained by the workers
         self.lock = threading.Lock()
 
     @property
@@ -79,6 +80,7 @@ class Job:
         job is done or someone else holds it."""
         if self.done or not self.lock.acquire(blocking=False):
             return
+        self.turns += 1
         try:
             self._train(lambda t: t.step(budget_s) if process is None else self._in_child(process, budget_s))
         finally:
@@ -116,7 +118,8 @@ class Job:
         finally:
             if self.done and self.finished is None:
                 self.finished = time.monotonic()
-                log.info("job of %s done %.2f s after its start", self.owner, self.finished - self.started)
+                log.info("job of %s done %.2f s after its start (%d turns)", self.owner, self.finished - self.started,
+                         self.turns)
 
     def pause(self) -> None:
         """Stop training; returns once no chunk is running and the whole trainer is back from the child."""
@@ -185,11 +188,12 @@ class WorkerPool:
                             left.running = False  # left alone: its page shows « Reprendre » if it comes back
                     if not jobs:
                         del self._line[owner]
-                    elif id(jobs[0]) not in self._busy:
+                    elif id(jobs[0]) not in self._busy and not jobs[0].lock.locked():
+                        # A job whose page holds it (drawing its model) keeps its place: it has the next turn.
                         self._line.move_to_end(owner)
                         self._busy.add(id(jobs[0]))
                         return jobs[0]
-                self._changed.wait(timeout=1.0)
+                self._changed.wait(timeout=0.02 if self._line else 1.0)
             return None
 
     def _work(self, process: TrainingProcess | None) -> None:

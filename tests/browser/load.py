@@ -17,11 +17,13 @@ import subprocess
 import tempfile
 import threading
 import time
+from datetime import datetime
 from pathlib import Path
 
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, free_port, shot, start_server, wait_ready
+from ui.jobs import CHUNK_S
 
-DONE = re.compile(r"job of (\S+) done ([0-9.]+) s after its start")
+DONE = re.compile(r"^(\S+ \S+) INFO ui.jobs: job of (\S+) done ([0-9.]+) s after its start", re.MULTILINE)
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -121,10 +123,20 @@ def autogroup(pid: int) -> str | None:
         return None
 
 
-def server_done_times(log: Path) -> list[float]:
-    """Seconds from start to end of each learner's job, as the server logged them."""
-    return [float(m.group(2)) for m in DONE.finditer(log.read_text(errors="replace"))
-            if m.group(1) != "shared"]
+def server_jobs(log: Path) -> list[tuple[float, float]]:
+    """(start, end) of each learner's job in seconds, from the server's log lines at each job's end."""
+    jobs = []
+    for m in DONE.finditer(log.read_text(errors="replace")):
+        if m.group(2) != "shared":
+            end = datetime.strptime(m.group(1), "%Y-%m-%d %H:%M:%S,%f").timestamp()
+            jobs.append((end - float(m.group(3)), end))
+    return jobs
+
+
+def overtaken(jobs: list[tuple[float, float]], margin_s: float) -> int:
+    """Learners who saw someone who started after them finish before them by more than margin_s (one
+    round of turns): with fair turns, equal trainings end in the order they started, give or take a turn."""
+    return sum(any(s2 > s1 + margin_s and e2 < e1 - margin_s for s2, e2 in jobs) for s1, e1 in jobs)
 
 
 def train_together(pages, timeout_s: float, after_clicks=lambda: None) -> tuple[dict, list, float]:
@@ -204,10 +216,12 @@ def run(learners: int, browser, timeout_s: float = 600, lower_self: bool = False
             server.wait(10)
         except subprocess.TimeoutExpired:
             server.kill()
-    server_times = server_done_times(log)[1:]  # the first line is the learner alone
+    jobs = server_jobs(log)[1:]  # the first line is the learner alone
+    server_times = [end - start for start, end in jobs]
     cores = os.cpu_count() or 1
     return {"learners": learners, "finished": len(finished), "errors": errors + solo_errors,
             "page_times": sorted(finished.values()), "server_times": sorted(server_times),
+            "overtaken": overtaken(jobs, learners * CHUNK_S),
             "one_cpu_s": one_cpu, "cpu_bound_s": learners * one_cpu / cores, "cores": cores,
             "server_cpu_s": server_cpu, "browsers_cpu_s": browsers_cpu, "wall_s": wall,
             "solo_page_s": solo.get(0, float("nan")), "one_session_mb": one_session,
@@ -222,6 +236,8 @@ def verdict(r: dict) -> list[str]:
         problems.append(f"{r['learners'] - r['finished']} learner(s) left behind")
     if r["errors"]:
         problems.append(f"an error shown to {len(r['errors'])} learner(s)")
+    if r["overtaken"]:
+        problems.append(f"{r['overtaken']} learner(s) waited while later ones finished (by more than a round of turns)")
     if r["server_times"] and max(r["server_times"]) > 2 * r["cpu_bound_s"]:
         problems.append(f"slowest server-side completion {max(r['server_times']):.1f} s > 2 x {r['cpu_bound_s']:.1f} s")
     return problems
@@ -245,6 +261,7 @@ def main():
     if times:
         print(f"server-side completion (s): fastest {times[0]:.1f}, median {times[len(times) // 2]:.1f}, "
               f"slowest {times[-1]:.1f} = {times[-1] / r['cpu_bound_s']:.2f} x the limit")
+    print(f"learners who saw a later starter finish more than a round of turns before them: {r['overtaken']}")
     print("« Résultat » on the page (s): " + ", ".join(f"{t:.1f}" for t in r["page_times"]))
     print(f"CPU during the {r['wall_s']:.0f} s of the run: server {r['server_cpu_s']:.1f} s, "
           f"browsers {r['browsers_cpu_s']:.1f} s")
