@@ -62,7 +62,8 @@ def architecture_dot(config: ModelConfig) -> str:
 
 
 def pytorch_code(spec: RunSpec) -> str:
-    """Stand-alone PyTorch code (model class and training loop) equivalent to the run `spec`.
+    """Stand-alone PyTorch code (model class and training loop) equivalent to the run `spec`: plain,
+    variational, sparse, contractive and VQ-VAE models.
 
     Covers the noises and super-resolution; inpainting's random squares have no short equivalent.
     """
@@ -103,6 +104,7 @@ def salt_and_pepper(x, level):
                 f"        optimizer, max_lr={train.lr}, total_steps=epochs * steps_per_epoch)"
                 if train.schedule == "onecycle" else "")
     sched_step = "\n            scheduler.step()" if train.schedule == "onecycle" else ""
+    init = penalty = ""  # what a VQ-VAE adds to __init__, and a penalised code to the loop
     name, forward, call = "Autoencoder", f"""z = self.encoder(x)  # (B, {z_shape})
         return self.decoder(z)  # (B, {x_shape})""", "x_hat"
     if config.variational:  # the encoder gives mu and log sigma^2; the loss is the negative ELBO (beta = 1)
@@ -113,6 +115,16 @@ def salt_and_pepper(x, level):
         rec = "F.binary_cross_entropy(x_hat, x, reduction=\"sum\")" if train.loss == "bce" else \
             "F.mse_loss(x_hat, x, reduction=\"sum\")"
         loss = (f"({rec} + {config.beta} * -0.5 * (1 + logvar - mu ** 2 - logvar.exp()).sum()) / len(x)")
+    elif config.arch == "vq":
+        name, call, loss = "VQVAE", "x_hat, commitment", f"{loss} + {config.weight} * commitment"
+        forward = VQ_FORWARD.format(x_shape=x_shape) + VQ_METHODS.format(codes=config.codebook)
+        init = VQ_INIT.format(codes=config.codebook, dim=config.latent_dim)
+    elif config.penalty != "none":
+        name, call = "Autoencoder", "x_hat, z"
+        forward = f"""z = self.encoder(x)  # (B, {z_shape})
+        return self.decoder(z), z  # the code too: the penalty is on it"""
+        loss = f"{loss} + {config.weight} * penalty"
+        penalty = PENALTIES[config.penalty].format(rho=config.rate)
     return f'''import math
 
 import torch
@@ -128,7 +140,7 @@ class {name}(nn.Module):
         )
         self.decoder = nn.Sequential(
             {indent.join(dec)},
-        )
+        ){init}
 
     def forward(self, x):
         {forward}
@@ -145,7 +157,8 @@ def train(images, epochs={train.epochs}, batch_size={train.batch_size}, seed={tr
         total = 0.0
         for idx in torch.randperm(len(images)).split(batch_size):
             x = images[idx]
-            {call} = model({noise})
+            x_in = {noise}
+            {call} = model(x_in){penalty}
             loss = {loss}
             optimizer.zero_grad()
             loss.backward()
@@ -154,3 +167,48 @@ def train(images, epochs={train.epochs}, batch_size={train.batch_size}, seed={tr
         losses.append(total / len(images))
     return model, losses
 '''
+
+
+# The variants' extra code, as the generated file shows it (see ae_core.variants for the app's own).
+PENALTIES = {
+    "l1": """
+            penalty = z.abs().sum(1).mean()  # L1 on the code: most units learn to stay at 0""",
+    "rate": """
+            rho_hat = z.mean(0).clamp(1e-6, 1 - 1e-6)  # mean activation of each code unit over the batch
+            penalty = ({rho} * torch.log({rho} / rho_hat)
+                       + (1 - {rho}) * torch.log((1 - {rho}) / (1 - rho_hat))).sum()  # KL(rho || rho_hat)""",
+    "contractive": """
+            # ||dz/dx||^2 for each image (the app computes the same Jacobian in closed form, faster)
+            jacobian = torch.func.vmap(torch.func.jacrev(lambda v: model.encoder(v.unsqueeze(0))[0]))(x_in)
+            penalty = jacobian.pow(2).flatten(1).sum(1).mean()""",
+}
+VQ_INIT = """
+        self.register_buffer("codebook", torch.randn({codes}, {dim}) * 0.1)  # K vectors of {dim} numbers
+        self.register_buffer("ema_count", torch.ones({codes}))
+        self.register_buffer("ema_sum", self.codebook.clone())"""
+VQ_FORWARD = """z = self.encoder(x)  # (B, D, grid, grid)
+        flat = z.permute(0, 2, 3, 1).reshape(-1, z.shape[1])  # one row per grid position
+        idx = torch.cdist(flat, self.codebook).argmin(1)  # the number of each row's nearest code
+        if self.training:
+            self.update_codebook(flat.detach(), idx)
+        q = self.codebook[idx]
+        commitment = (flat - q).pow(2).mean()  # the encoder stays close to its codes
+        q = flat + (q - flat).detach()  # straight-through: the gradient skips the rounding
+        q = q.view(len(x), z.shape[2], z.shape[3], -1).permute(0, 3, 1, 2)
+        return self.decoder(q), commitment  # (B, {x_shape})"""
+VQ_METHODS = """
+
+    @torch.no_grad()
+    def update_codebook(self, flat, idx, decay=0.99):
+        # Each code moves to the mean of the rows it was nearest to (moving averages); codes that
+        # nobody uses any more restart on rows of this batch.
+        onehot = F.one_hot(idx, {codes}).float()
+        self.ema_count.mul_(decay).add_(onehot.sum(0), alpha=1 - decay)
+        self.ema_sum.mul_(decay).add_(onehot.T @ flat, alpha=1 - decay)
+        n = self.ema_count.sum()
+        count = (self.ema_count + 1e-5) / (n + {codes} * 1e-5) * n
+        self.codebook.copy_(self.ema_sum / count.unsqueeze(1))
+        dead = self.ema_count < 0.01
+        if dead.any():
+            pick = torch.randint(len(flat), (int(dead.sum()),))
+            self.codebook[dead], self.ema_sum[dead], self.ema_count[dead] = flat[pick], flat[pick], 1.0"""

@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from ae_core.describe import pytorch_code
 from ae_core.recipes import VARIANTS, WEIGHTS, variant_spec
 from ae_core.variants import sensitivity, sparsity
 from ui.address import Setting, apply_address, choice, control, link_ui
@@ -51,6 +52,8 @@ st.caption(f"Réglage par défaut : λ = {fr(default, 'g')}, code de {latent} 
            + (" (un dictionnaire de 64 vecteurs)." if variant == "vq" else "."))
 pair = (variant_spec(data, f"plain_{variant}"), variant_spec(data, variant))
 train_ui(f"var_{variant}", pair, data, start_label="Entraîner l'ordinaire puis la variante")
+with st.expander("Code PyTorch équivalent de la variante"):
+    st.code(pytorch_code(pair[1]), language="python")
 job = state.get(f"var_{variant}")
 if job is not None and job.trained and job.specs[0].dataset == data.name:
     plain, model = (t.model.eval() for t in job.trainers)

@@ -17,6 +17,7 @@ def test_each_variant_trains_beside_a_plain_autoencoder_and_shows_its_picture(va
     headers = [h.value for h in at.header]
     assert "Ce que la pénalité change" in headers and "Le prix de la pénalité" in headers
     assert not at.exception and not at.error
+    assert any("def train(" in c.value for c in at.code)  # the variant's stand-alone PyTorch code
     points = memo(at, "var_points")
     assert len(points["autoencodeur"]) == 8 and len(points["VQ-VAE"]) == (variant == "vq")
 

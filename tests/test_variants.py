@@ -3,7 +3,18 @@
 import pytest
 import torch
 
-from ae_core import ModelConfig, SpecError, build_model, load_checkpoint, save_checkpoint
+from ae_core import (
+    ModelConfig,
+    RunSpec,
+    SpecError,
+    TrainConfig,
+    build_model,
+    count_parameters,
+    load_checkpoint,
+    save_checkpoint,
+    to_float,
+)
+from ae_core.describe import pytorch_code
 from ae_core.recipes import build_trainer, variant_spec
 from ae_core.variants import sensitivity, sparsity
 
@@ -66,3 +77,20 @@ def test_vq_vae_on_digits_uses_its_codebook_and_trains_the_same_in_chunks(digits
         assert torch.equal(model.decode_indices(model.indices(x)), model(x))
         loaded, config, _ = load_checkpoint(save_checkpoint(model, spec.model, {"dataset": "digits"}))
         assert torch.equal(loaded(x), model(x)) and config == spec.model
+
+
+@pytest.mark.parametrize("config", ["sparse", "contractive", "vq", "rate"])
+def test_each_variants_pytorch_code_runs_learns_and_builds_the_apps_model(digits, config):
+    if config == "rate":  # the target-rate sparsity: a sigmoid code whose mean activation is pulled to rho
+        model = ModelConfig("mlp", digits.image_shape, 16, (64,), "sigmoid", penalty="rate", weight=0.1, rate=0.05)
+        spec = RunSpec("digits", model, TrainConfig(epochs=4, batch_size=64))
+    else:
+        spec = variant_spec(digits, config)
+    code = pytorch_code(spec)
+    assert {"sparse": "z.abs().sum(1)", "contractive": "jacrev", "vq": "update_codebook",
+            "rate": "torch.log(0.05 / rho_hat)"}[config] in code
+    namespace = {}
+    exec(code, namespace)
+    model, losses = namespace["train"](to_float(digits.images[:256]), epochs=4)
+    assert losses[-1] < losses[0]
+    assert count_parameters(model) == count_parameters(build_model(spec.model))
