@@ -10,7 +10,8 @@ autoencoder of the same size: validation MSE, training seconds, and
 and the time of one contractive penalty: the closed form against autograd (one backward per code unit).
 
 --part compression (mnist8k): PSNR at 8, 16, 32 and 64 bytes per image for PCA, autoencoders with a
-quantised code (the training page's recipe at k = 2, 4, 8, 16, 32), VQ-VAEs (grids 7×7 and 4×4,
+quantised code (the training page's recipe at k = 2, 4, 8, 16, 32, and the larger
+ae_core.compress.coder_spec at k = 8, 16, 32, 64), VQ-VAEs (grids 7×7 and 4×4,
 K = 64 and 16), JPEG (without its header; the smallest real file too) and PNG.
 """
 
@@ -23,7 +24,7 @@ from pathlib import Path
 
 import torch
 
-from .compress import best_at, code_points, decoder_bytes, jpeg_points, pca_points, png_bytes, vq_point
+from .compress import best_at, code_points, coder_spec, decoder_bytes, jpeg_points, pca_points, png_bytes, vq_point
 from .data import Dataset, default_data_dir, load_dataset
 from .recipes import build_trainer, default_spec, variant_spec
 from .variants import bits_per_image, sensitivity, sparsity
@@ -58,12 +59,18 @@ def compression_points(data: Dataset) -> tuple[dict[str, list], dict[str, int], 
     spec = default_spec(data)
     trainer = build_trainer(spec, data)
     train, val = data.images[trainer.train_idx], data.images[trainer.val_idx]
-    points, sizes = {"ACP": pca_points(train, val), "autoencodeur": [], "VQ-VAE": []}, {}
+    points = {"ACP": pca_points(train, val), "autoencodeur": [], "autoencodeur 512-256": [], "VQ-VAE": []}
+    sizes = {}
     for k in (2, 4, 8, 16, 32):
         t = build_trainer(default_spec(data, k), data)
         t.run()
         points["autoencodeur"] += code_points(t.model, train, val, "autoencodeur")
         sizes[f"autoencodeur k={k}"] = decoder_bytes(t.model)
+    for k in (8, 16, 32, 64):
+        t = build_trainer(coder_spec(data.image_shape, k, data.name), data)
+        t.run()
+        points["autoencodeur 512-256"] += code_points(t.model, train, val, "autoencodeur 512-256")
+        sizes[f"autoencodeur 512-256 k={k}"] = decoder_bytes(t.model)
     vq = variant_spec(data, "vq")
     for downsample, codebook in ((2, 64), (3, 64), (3, 16)):
         t = build_trainer(replace(vq, model=replace(vq.model, downsample=downsample, codebook=codebook)), data)
@@ -91,7 +98,7 @@ def main(argv: list[str] | None = None) -> None:
             for budget in BUDGETS:
                 best = best_at(pts, 8 * budget)
                 cells.append(f"{budget} B: " + (f"{best.psnr:.2f} ({best.setting})" if best else "-"))
-            print(f"  {method:13s} " + " | ".join(cells))
+            print(f"  {method:20s} " + " | ".join(cells))
         smallest = min(jpeg, key=lambda pair: pair[1])
         print(f"  JPEG's smallest real file: {smallest[1]:.0f} bytes ({smallest[0].setting}, "
               f"{smallest[0].bits / 8:.0f} without its header, {smallest[0].psnr:.2f} dB); PNG: {png:.0f} bytes")

@@ -7,7 +7,15 @@ import pytest
 import torch
 from PIL import Image
 
-from ae_core.compress import best_at, code_points, jpeg_header_bytes, jpeg_points, pca_points, quantise
+from ae_core.compress import (
+    best_at,
+    code_points,
+    coder_spec,
+    jpeg_header_bytes,
+    jpeg_points,
+    pca_points,
+    quantise,
+)
 from ae_core.recipes import build_trainer, default_spec
 
 
@@ -50,9 +58,21 @@ def test_at_8_bytes_the_default_model_beats_pca_by_a_decibel_on_mnist8k(mnist8k)
     """The variants page's exercise 5: the training page's default model (code of 12), quantised, at
     8 bytes per image. Measured: 17.5 dB (12 numbers of 5 bits) against PCA's 16.1 on 300 images
     (python -m ae_core.bench_variants --part compression: the model at k=16 gives 18.08 against
-    16.15). At 16 bytes PCA is ahead: the gap the issue asks for there (1 dB) is not reached."""
+    16.15). At 16 bytes this small model is not enough: see the next test."""
     trainer = build_trainer(default_spec(mnist8k), mnist8k)
     trainer.run()
     train, val = mnist8k.images[trainer.train_idx], mnist8k.images[trainer.val_idx[:300]]
     learned = code_points(trainer.model, train[:2000], val, "autoencodeur")
     assert best_at(learned, 64).psnr >= best_at(pca_points(train, val), 64).psnr + 1.0
+
+
+def test_at_16_bytes_the_larger_coder_beats_pca_by_a_decibel_on_mnist8k(mnist8k):
+    """The issue's bar, on all 1,600 validation images: the larger coder (MLP 512-256, code of 32)
+    quantised to 4 bits a number, 16 bytes per image. Measured: 19.76 dB against PCA's 18.18."""
+    trainer = build_trainer(coder_spec(mnist8k.image_shape, 32), mnist8k)
+    trainer.run()
+    train, val = mnist8k.images[trainer.train_idx], mnist8k.images[trainer.val_idx]
+    learned, pca = best_at(code_points(trainer.model, train, val, "ae"), 128), best_at(pca_points(train, val), 128)
+    print(f"FIGURE compression 16 B on mnist8k: autoencoder 512-256 {learned.psnr:.2f} dB ({learned.setting}), "
+          f"PCA {pca.psnr:.2f} dB ({pca.setting})")
+    assert learned.psnr >= pca.psnr + 1.0
