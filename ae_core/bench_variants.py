@@ -67,7 +67,7 @@ def compression_points(data: Dataset) -> tuple[dict[str, list], dict[str, int], 
         points["autoencodeur"] += code_points(t.model, train, val, "autoencodeur")
         sizes[f"autoencodeur k={k}"] = decoder_bytes(t.model)
     for k in (8, 16, 32, 64):
-        t = build_trainer(coder_spec(data.image_shape, k, data.name), data)
+        t = build_trainer(coder_spec(data, k), data)
         t.run()
         points["autoencodeur 512-256"] += code_points(t.model, train, val, "autoencodeur 512-256")
         sizes[f"autoencodeur 512-256 k={k}"] = decoder_bytes(t.model)

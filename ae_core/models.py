@@ -55,7 +55,7 @@ class ModelConfig:
         if not isinstance(self.variational, bool):
             raise SpecError("Le champ « variational » doit valoir vrai ou faux.")
         if self.arch not in ARCHS:
-            raise SpecError(f"Architecture inconnue « {self.arch} » : choisissez « mlp » ou « conv ».")
+            raise SpecError(f"Architecture inconnue « {self.arch} » : choisissez « mlp », « conv » ou « vq ».")
         if self.bottleneck not in BOTTLENECKS:
             raise SpecError(f"Activation du goulot inconnue « {self.bottleneck} » : « linear » ou « relu ».")
         if self.output not in OUTPUTS:

@@ -30,9 +30,9 @@ CPUS = os.cpu_count() or 1
 THREADS = int(os.environ.get("AE_TORCH_THREADS", "1"))
 
 # Threads hand the GIL back and forth around every small torch operation; when other sessions
-# render pages meanwhile, the default 5 ms hand-over makes each such thread wait. Trainings run in a
-# child process (ui.jobs); a shorter interval still helps the pages, and trainings when
-# AE_TRAIN_IN_CHILD=0 keeps them in the server's threads.
+# render pages meanwhile, the default 5 ms hand-over makes each such thread wait. It was measured
+# with trainings in the server's threads, which AE_TRAIN_IN_CHILD=0 still gives; trainings now run
+# in a child process (ui.jobs), and the interval was not measured again without them.
 sys.setswitchinterval(float(os.environ.get("AE_SWITCH_INTERVAL", "0.0005")))
 
 
