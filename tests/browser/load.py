@@ -116,11 +116,13 @@ def renice_load(server_pid: int, group_nice: int = 19) -> None:
 
 
 def autogroup(pid: int) -> str | None:
-    """The scheduling group of a process ("/autogroup-N"), None where the kernel has none."""
+    """The scheduling group of a process ("/autogroup-N"), None where the kernel has none (no file,
+    or an empty one, as on kernels built or booted without autogroup)."""
     try:
-        return Path(f"/proc/{pid}/autogroup").read_text().split()[0]
+        words = Path(f"/proc/{pid}/autogroup").read_text().split()
     except OSError:
         return None
+    return words[0] if words else None
 
 
 def server_jobs(log: Path) -> list[tuple[float, float]]:
