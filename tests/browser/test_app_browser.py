@@ -140,6 +140,7 @@ def test_mode_classe_from_a_link(page):
     toggle = page.get_by_test_id("stSidebar").get_by_test_id("stCheckbox").filter(has_text="Mode classe")
     assert toggle.locator("input").is_checked()
     labels = page.get_by_test_id("stWidgetLabel")
+    labels.filter(has_text="Taux d'apprentissage").wait_for(timeout=10_000)  # a busy machine draws late
     assert labels.filter(has_text="Taux d'apprentissage").count() == 1  # advanced, but named by the link
     assert labels.filter(has_text="Largeurs des couches cachées").count() == 0  # advanced: hidden
     assert labels.filter(has_text="Taille de lot").count() == 0
