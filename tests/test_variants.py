@@ -52,12 +52,19 @@ def test_sparse_default_on_digits_silences_half_the_code_at_the_plain_error(digi
     assert sparsity(plain.model, val)["near_zero"] < sparsity(sparse.model, val)["near_zero"]
 
 
-def test_contraction_lowers_the_scale_free_sensitivity_on_digits(digits):
-    """The direction only: at λ = 1e-3 the normalised Jacobian falls to about 0.7 of the plain one's
-    (the issue's bar, 0.5 at 1.3 times the error, is not reached yet)."""
-    cae, plain = trained(digits, "contractive", weight=1e-3), trained(digits, "plain_contractive")
-    val = digits.images[cae.val_idx]
-    assert sensitivity(cae.model, val)["jacobian"] < 0.9 * sensitivity(plain.model, val)["jacobian"]
+@pytest.mark.parametrize("name, most", [("digits", 0.7), ("mnist8k", 0.6)])
+def test_contraction_lowers_the_scale_free_sensitivity_as_the_lesson_says(request, name, most):
+    """The lesson's figures at the page default (λ = 1e-2): the normalised Jacobian falls to about
+    0.6 of the plain one's on digits and about half on MNIST. Measured over seeds 0-2
+    (python -m ae_core.bench_variants --part seeds): 0.59-0.66 on digits, 0.46-0.57 on mnist8k.
+    The issue's bar (0.5 at 1.3 times the error) holds for seed 0 on mnist8k only."""
+    data = request.getfixturevalue(name)
+    cae, plain = trained(data, "contractive"), trained(data, "plain_contractive")
+    val = data.images[cae.val_idx]
+    ratio = sensitivity(cae.model, val)["jacobian"] / sensitivity(plain.model, val)["jacobian"]
+    print(f"FIGURE contractive on {name}: normalised Jacobian {ratio:.2f}x the plain one's")
+    assert ratio <= most
+    assert sensitivity(cae.model, val)["displacement"] < sensitivity(plain.model, val)["displacement"]
 
 
 def test_vq_vae_on_digits_uses_its_codebook_and_trains_the_same_in_chunks(digits):
