@@ -115,11 +115,11 @@ def renice_load(server_pid: int, group_nice: int = 19) -> None:
             continue
 
 
-def autogroup(pid: int) -> str | None:
+def autogroup(pid: int, proc: Path = Path("/proc")) -> str | None:
     """The scheduling group of a process ("/autogroup-N"), None where the kernel has none (no file,
     or an empty one, as on kernels built or booted without autogroup)."""
     try:
-        words = Path(f"/proc/{pid}/autogroup").read_text().split()
+        words = (proc / str(pid) / "autogroup").read_text().split()
     except OSError:
         return None
     return words[0] if words else None
