@@ -12,6 +12,8 @@ and the time of one contractive penalty: the closed form against autograd (one b
 --part seeds: the contractive default against its plain twin on seeds 0, 1 and 2 of both datasets
 (normalised Jacobian and MSE ratios): how much of the difference is the draw of the initial weights.
 
+--part price: the contractive variant at each λ of the page's price sweep, on both datasets.
+
 --part compression (mnist8k): PSNR at 8, 16, 32 and 64 bytes per image for PCA, autoencoders with a
 quantised code (the training page's recipe at k = 2, 4, 8, 16, 32, and the larger
 ae_core.compress.coder_spec at k = 8, 16, 32, 64), VQ-VAEs (grids 7×7 and 4×4,
@@ -29,12 +31,12 @@ import torch
 
 from .compress import best_at, code_points, coder_spec, decoder_bytes, jpeg_points, pca_points, png_bytes, vq_point
 from .data import Dataset, default_data_dir, load_dataset
-from .recipes import build_trainer, default_spec, variant_spec
-from .variants import bits_per_image, sensitivity, sparsity
+from .recipes import build_trainer, default_spec, variant_spec, variant_weights
+from .variants import bits_per_image, contraction, sensitivity, sparsity
 
 
-def trained(data: Dataset, variant: str, seed: int = 0):
-    trainer = build_trainer(variant_spec(data, variant, seed=seed), data)
+def trained(data: Dataset, variant: str, seed: int = 0, weight: float | None = None):
+    trainer = build_trainer(variant_spec(data, variant, weight, seed), data)
     trainer.run()
     return trainer
 
@@ -45,7 +47,7 @@ def jacobian_seconds(data: Dataset, repeats: int = 20) -> tuple[float, float]:
     x = (data.images[:128].float() / 255).requires_grad_(True)
     start = time.perf_counter()
     for _ in range(repeats):
-        model.code_jacobian(x).pow(2).sum()
+        contraction(model.encoder, x).sum()
     closed = (time.perf_counter() - start) / repeats
     start = time.perf_counter()
     for _ in range(repeats):
@@ -90,7 +92,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=default_data_dir(), help="folder holding MNIST/raw")
     parser.add_argument("--threads", type=int, default=1, help="torch threads (the app trains on 1)")
-    parser.add_argument("--part", choices=["variants", "compression", "seeds", "all"], default="all")
+    parser.add_argument("--part", choices=["variants", "compression", "seeds", "price", "all"], default="all")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     if args.part in ("compression", "all"):
@@ -114,7 +116,14 @@ def main(argv: list[str] | None = None) -> None:
                 ratio = sensitivity(t.model, val)["jacobian"] / sensitivity(p.model, val)["jacobian"]
                 print(f"{data.name} seed {seed}: contractive / plain: normalised Jacobian {ratio:.3f}x, "
                       f"MSE {t.history.val_mse[-1] / p.history.val_mse[-1]:.3f}x")
-    if args.part in ("compression", "seeds"):
+    if args.part == "price":
+        for data in (load_dataset("digits"), load_dataset("mnist", args.data)):
+            for weight in variant_weights(data, "contractive")[1]:
+                t = trained(data, "contractive", weight=weight)
+                s = sensitivity(t.model, data.images[t.val_idx])
+                print(f"{data.name} contractive λ={weight:g}: normalised Jacobian {s['jacobian']:.3f}, "
+                      f"MSE {t.history.val_mse[-1]:.4f}")
+    if args.part in ("compression", "seeds", "price"):
         return
     for data in (load_dataset("digits"), load_dataset("mnist", args.data)):
         print(f"{data.name}:")

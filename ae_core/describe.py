@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .models import ModelConfig, build_model
+from .models import ModelConfig, Standardise, build_model
 from .recipes import RunSpec
 
 WEIGHT_LAYERS = (nn.Linear, nn.Conv2d, nn.ConvTranspose2d)
@@ -21,6 +21,8 @@ def _layer_code(m: nn.Module) -> str | None:
                 f"stride={m.stride[0]}, padding={m.padding[0]}{extra})")
     if isinstance(m, nn.Unflatten):
         return f"nn.Unflatten(1, {tuple(m.unflattened_size)})"
+    if isinstance(m, Standardise):
+        return f"nn.BatchNorm1d({len(m.running_mean)}, affine=False)"  # the code standardised
     if isinstance(m, (nn.ReLU, nn.Sigmoid, nn.Flatten)):
         return f"nn.{type(m).__name__}()"
     return None  # nn.Identity
@@ -124,7 +126,8 @@ def salt_and_pepper(x, level):
         forward = f"""z = self.encoder(x)  # (B, {z_shape})
         return self.decoder(z), z  # the code too: the penalty is on it"""
         loss = f"{loss} + {config.weight} * penalty"
-        penalty = PENALTIES[config.penalty].format(rho=config.rate)
+        standardised = "_standardised" if config.bottleneck == "standardised" else ""
+        penalty = PENALTIES[config.penalty + standardised].format(rho=config.rate)
     return f'''import math
 
 import torch
@@ -181,6 +184,13 @@ PENALTIES = {
             # ||dz/dx||^2 for each image (the app computes the same Jacobian in closed form, faster)
             jacobian = torch.func.vmap(torch.func.jacrev(lambda v: model.encoder(v.unsqueeze(0))[0]))(x_in)
             penalty = jacobian.pow(2).flatten(1).sum(1).mean()""",
+    "contractive_standardised": """
+            # ||dz/dx||^2 for each image: the Jacobian of the code before its standardisation, each
+            # unit divided by its spread over the batch (the app computes it in closed form, faster)
+            before = model.encoder[:-1]
+            jacobian = torch.func.vmap(torch.func.jacrev(lambda v: before(v.unsqueeze(0))[0]))(x_in)
+            spread = (before(x_in).var(0, unbiased=False) + 1e-5).sqrt()
+            penalty = (jacobian.flatten(2) / spread[:, None]).pow(2).sum((1, 2)).mean()""",
 }
 VQ_INIT = """
         self.register_buffer("codebook", torch.randn({codes}, {dim}) * 0.1)  # K vectors of {dim} numbers

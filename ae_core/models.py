@@ -16,7 +16,7 @@ from .errors import SpecError
 from .objectives import loss_from_logits
 
 ARCHS = ("mlp", "conv", "vq")
-BOTTLENECKS = ("linear", "relu", "sigmoid")
+BOTTLENECKS = ("linear", "relu", "sigmoid", "standardised")  # standardised: see Standardise
 PENALTIES = ("none", "l1", "rate", "contractive")  # sparse (L1 or target rate), contractive: ae_core.variants
 OUTPUTS = ("sigmoid", "linear")  # linear: unbounded data such as standardised table columns
 # One size limit everywhere: every model the app lets a learner build downloads as a file of at most
@@ -204,8 +204,7 @@ class MLPAutoencoder(Autoencoder):
         for a, b in zip(widths, widths[1:], strict=False):
             enc += [nn.Linear(a, b), nn.ReLU()]
         enc.append(nn.Linear(widths[-1], config.latent_dim * (2 if config.variational else 1)))
-        if config.bottleneck != "linear":
-            enc.append(nn.ReLU() if config.bottleneck == "relu" else nn.Sigmoid())
+        enc += _bottleneck(config)
         dec = []
         for a, b in zip([config.latent_dim, *reversed(config.hidden)], reversed(widths), strict=False):
             dec += [nn.Linear(a, b), nn.ReLU()]
@@ -239,8 +238,7 @@ class ConvAutoencoder(Autoencoder):
                nn.ConvTranspose2d(16, c, 3, stride=2, padding=1, output_padding=1)]
         if config.latent_dim is not None:
             enc += [nn.Flatten(), nn.Linear(features, config.latent_dim * (2 if config.variational else 1))]
-            if config.bottleneck != "linear":
-                enc.append(nn.ReLU() if config.bottleneck == "relu" else nn.Sigmoid())
+            enc += _bottleneck(config)
             dec = [nn.Linear(config.latent_dim, features), nn.ReLU(),
                    nn.Unflatten(1, self.feature_shape)] + dec
         self.encoder = nn.Sequential(*enc)
@@ -264,6 +262,38 @@ class MLPVAE(Variational, MLPAutoencoder):
 
 class ConvVAE(Variational, ConvAutoencoder):
     """The convolutional autoencoder (with a code) as a VAE."""
+
+
+class Standardise(nn.Module):
+    """Each code unit centred and divided by its spread: over the batch while training, over the
+    training images afterwards (running averages), as batch normalisation does, with no learned
+    scale. A penalty on the code then cannot be escaped by shrinking the code (the contractive
+    variant). A batch of one image has no spread: it uses the running averages."""
+
+    def __init__(self, units: int, momentum: float = 0.1, eps: float = 1e-5):
+        super().__init__()
+        self.momentum, self.eps = momentum, eps
+        self.register_buffer("running_mean", torch.zeros(units))
+        self.register_buffer("running_var", torch.ones(units))
+
+    def reset_running_stats(self) -> None:
+        self.running_mean.zero_()
+        self.running_var.fill_(1.0)
+
+    def uses_batch(self, z: torch.Tensor) -> bool:
+        return self.training and len(z) > 1
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return nn.functional.batch_norm(z, self.running_mean, self.running_var, training=self.uses_batch(z),
+                                        momentum=self.momentum, eps=self.eps)
+
+
+def _bottleneck(config: ModelConfig) -> list[nn.Module]:
+    """What follows the code's linear layer."""
+    kind = config.bottleneck
+    if kind == "linear":
+        return []
+    return [nn.ReLU() if kind == "relu" else nn.Sigmoid() if kind == "sigmoid" else Standardise(config.latent_dim)]
 
 
 def _output_layer(config: ModelConfig) -> nn.Module:
@@ -296,6 +326,8 @@ def init_weights(model: nn.Module, seed: int) -> nn.Module:
             fan_in, _ = nn.init._calculate_fan_in_and_fan_out(m.weight)
             bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
             nn.init.uniform_(m.bias, -bound, bound, generator=g)
+        elif isinstance(m, Standardise):
+            m.reset_running_stats()
     return model
 
 

@@ -6,9 +6,14 @@ named parts, which the history records per epoch):
 - Sparse: L1 on the code, lambda * sum_j |z_j|, or the target-rate form (Ng's notes): with a
   sigmoid bottleneck, lambda * sum_j KL(rho || mean activation of unit j over the batch).
 - Contractive (Rifai et al., 2011): lambda * ||dz/dx||_F^2. For the app's MLP encoders (Linear and
-  ReLU layers, then a linear or sigmoid bottleneck) the Jacobian is exact in closed form, a product
-  of the weight matrices and each image's 0/1 ReLU masks: one chain of matrix products, instead of
-  one backward pass per code unit with autograd (timed in `python -m ae_core.bench_variants`).
+  ReLU layers, then a linear, sigmoid or standardised bottleneck) the Jacobian is exact in closed
+  form, a product of the weight matrices and each image's 0/1 ReLU masks: one chain of matrix
+  products, instead of one backward pass per code unit with autograd (timed in
+  `python -m ae_core.bench_variants`). A free code escapes the penalty by shrinking (the decoder
+  scales it back up), so the page's contractive code is standardised (models.Standardise), and so
+  is its plain twin's; Rifai et al. close the same escape by tying the decoder's weights to the
+  encoder's. While training, the batch's spread of each unit is the same for all its images and
+  counts as a constant of each image's Jacobian (its own share of it is 1/B).
 - VQ-VAE (van den Oord et al., 2017): a convolutional encoder to a grid of vectors, each replaced by
   its nearest of K codebook vectors; gradients pass straight through the quantisation; the
   codebook follows its assigned vectors by exponential moving averages (EMA, no codebook loss);
@@ -23,7 +28,7 @@ import math
 import torch
 from torch import nn
 
-from .models import Autoencoder, MLPAutoencoder, ModelConfig
+from .models import Autoencoder, MLPAutoencoder, ModelConfig, Standardise
 from .objectives import loss_from_logits
 
 EMA_DECAY = 0.99
@@ -44,37 +49,60 @@ class Sparse(MLPAutoencoder):
         return rec + self.config.weight * penalty, {"reconstruction": rec, "penalty": penalty}
 
 
+def jacobian_factors(encoder: nn.Sequential, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """(A, W_1) with dz/dx = A W_1 for an MLP encoder, exact: A = G_L W_L ... G_2 W_2 G_1 (B,
+    latent_dim, first width), where W are the weights and G each image's activation derivatives
+    (0/1 for a ReLU, 1/spread for a standardised code). Multiplied from the code's side, so the
+    products stay latent_dim rows wide."""
+    h, weights, gates = x.flatten(1), [], []
+    for layer in encoder:
+        if isinstance(layer, nn.Linear):
+            h = layer(h)
+            weights.append(layer.weight)
+            gates.append(None)  # a linear output: no activation after it
+        elif isinstance(layer, nn.ReLU):
+            gates[-1] = (h > 0).to(h.dtype)
+            h = layer(h)
+        elif isinstance(layer, Standardise):
+            batch = layer.uses_batch(h)
+            mean = h.mean(0) if batch else layer.running_mean
+            var = h.var(0, unbiased=False) if batch else layer.running_var
+            gates[-1] = (var + layer.eps).rsqrt().expand_as(h)
+            h = (h - mean) * gates[-1]  # what the layer gives, without moving its running averages again
+        else:  # Sigmoid
+            h = layer(h)
+            gates[-1] = h * (1 - h)
+    a = torch.eye(h.shape[1]).expand(len(h), -1, -1)
+    for i in reversed(range(len(weights))):
+        if gates[i] is not None:
+            a = a * gates[i].unsqueeze(1)  # A diag(g): each column scaled
+        if i:
+            a = a @ weights[i]
+    return a, weights[0]
+
+
+def code_jacobian(encoder: nn.Sequential, x: torch.Tensor) -> torch.Tensor:
+    """dz/dx (B, latent_dim, pixels)."""
+    a, w = jacobian_factors(encoder, x)
+    return a @ w
+
+
+def contraction(encoder: nn.Sequential, x: torch.Tensor) -> torch.Tensor:
+    """||dz/dx||_F^2 of each image (B,). With more pixels than first-layer units (28 × 28 images),
+    ||A W_1||^2 = trace(A (W_1 W_1^T) A^T) is cheaper: W_1 W_1^T is computed once per batch."""
+    a, w = jacobian_factors(encoder, x)
+    if w.shape[1] > w.shape[0]:
+        return ((a @ (w @ w.T)) * a).sum((1, 2))
+    return (a @ w).pow(2).sum((1, 2))
+
+
 class Contractive(MLPAutoencoder):
     """An MLP autoencoder whose code is penalised for its sensitivity to the input."""
-
-    def code_jacobian(self, x: torch.Tensor) -> torch.Tensor:
-        """dz/dx (B, latent_dim, pixels), exact: G_L W_L ... G_1 W_1, where W are the weights and G
-        each image's activation derivatives (0/1 for a ReLU). Multiplied from the code's side, so the
-        products stay latent_dim rows wide."""
-        h, weights, gates = x.flatten(1), [], []
-        for layer in self.encoder:
-            if isinstance(layer, nn.Linear):
-                h = layer(h)
-                weights.append(layer.weight)
-                gates.append(None)  # a linear output: no activation after it
-            elif isinstance(layer, nn.ReLU):
-                gates[-1] = (h > 0).to(h.dtype)
-                h = layer(h)
-            else:  # Sigmoid
-                h = layer(h)
-                gates[-1] = h * (1 - h)
-        jac = None
-        for w, g in zip(reversed(weights), reversed(gates)):
-            if jac is None:
-                jac = w.expand(len(h), -1, -1) if g is None else g.unsqueeze(2) * w  # (B, latent_dim, width)
-            else:
-                jac = (jac if g is None else jac * g.unsqueeze(1)) @ w
-        return jac
 
     def objective(self, x_in, x, loss, generator=None):
         z = self.encode(x_in)
         rec = loss_from_logits(self.decode_logits(z), x, loss, self.config.output)
-        penalty = self.code_jacobian(x_in).pow(2).sum((1, 2)).mean()
+        penalty = contraction(self.encoder, x_in).mean()
         return rec + self.config.weight * penalty, {"reconstruction": rec, "penalty": penalty}
 
 
@@ -201,7 +229,7 @@ def sensitivity(model: nn.Module, images: torch.Tensor, noise: float = 0.05, see
     z = encode(model, x)
     scale = z.std(0).clamp_min(1e-8)
     with torch.no_grad():
-        jac = Contractive.code_jacobian(model, x)
+        jac = code_jacobian(model.encoder, x)
     moved = encode(model, x + noise * torch.randn(x.shape, generator=torch.Generator().manual_seed(seed)))
     return {"jacobian": float((jac / scale.view(1, -1, 1)).pow(2).sum((1, 2)).sqrt().mean()),
             "displacement": float(((moved - z) / scale).norm(dim=1).mean())}

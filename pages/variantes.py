@@ -3,7 +3,7 @@
 import streamlit as st
 
 from ae_core.describe import pytorch_code
-from ae_core.recipes import VARIANTS, WEIGHTS, variant_spec
+from ae_core.recipes import VARIANTS, variant_spec, variant_weights
 from ae_core.variants import sensitivity, sparsity
 from ui.address import Setting, apply_address, choice, control, link_ui
 from ui.fmt import fr
@@ -20,7 +20,7 @@ SETTINGS = {"v": Setting("var_variant", choice(list(NAMES)))}
 
 def price_section(data, variant, val):
     st.header("Le prix de la pénalité")
-    weights = WEIGHTS[variant]
+    weights = variant_weights(data, variant)[1]
     specs = tuple(variant_spec(data, variant, w) for w in weights)
     label = "Entraîner pour λ = " + "\u202f; ".join(fr(w, "g") for w in weights)
     histories = shared_train_ui(f"var_price_{variant}", specs, data, label, keep_models=True)
@@ -47,9 +47,11 @@ apply_address("variantes", SETTINGS)
 variant = control("variantes", SETTINGS, "v", st.radio, "Variante", list(NAMES), format_func=NAMES.get,
                   horizontal=True)
 link_ui("variantes", SETTINGS)
-penalty, latent, default = VARIANTS[variant]
+latent, (default, _) = VARIANTS[variant][1], variant_weights(data, variant)
 st.caption(f"Réglage par défaut : λ = {fr(default, 'g')}, code de {latent} nombres"
-           + (" (un dictionnaire de 64 vecteurs)." if variant == "vq" else "."))
+           + {"vq": " (un dictionnaire de 64 vecteurs).",
+              "contractive": ", standardisé (chaque unité divisée par son écart type) dans les deux modèles."
+              }.get(variant, "."))
 pair = (variant_spec(data, f"plain_{variant}"), variant_spec(data, variant))
 train_ui(f"var_{variant}", pair, data, start_label="Entraîner l'ordinaire puis la variante")
 with st.expander("Code PyTorch équivalent de la variante"):

@@ -28,3 +28,18 @@ def test_train_sparse_then_move_the_budget(page):
     assert acp.inner_text() != before  # more bytes: another setting, a better image
     assert page.get_by_test_id("stException").count() == 0
     shot(page, "variantes_budget_48")
+
+
+def test_train_contractive_and_compare_how_far_codes_move(page):
+    open_from_menu(page, "Variantes et compression")
+    page.get_by_text("Contractif (pénalise la jacobienne)").click()
+    wait_ready(page)
+    page.get_by_text("λ = 0,0005", exact=False).wait_for(timeout=10_000)  # the default on « Chiffres »
+    page.get_by_role("button", name="Entraîner l'ordinaire puis la variante").click()
+    page.get_by_role("heading", name="Ce que la pénalité change").wait_for(timeout=300_000)
+    wait_ready(page)
+    assert page.get_by_text("norme de la jacobienne normalisée").count() == 2  # plain and contractive
+    moves = page.locator(".st-key-var_moves .js-plotly-plot")
+    assert moves.locator(".barlayer .trace").count() == 2
+    assert page.get_by_test_id("stException").count() == 0
+    shot(page, "variantes_contractif")
