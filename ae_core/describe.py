@@ -107,6 +107,9 @@ def salt_and_pepper(x, level):
                 if train.schedule == "onecycle" else "")
     sched_step = "\n            scheduler.step()" if train.schedule == "onecycle" else ""
     init = penalty = ""  # what a VQ-VAE adds to __init__, and a penalised code to the loop
+    standardised = config.bottleneck == "standardised"
+    skip = ("\n            if len(idx) < 2:\n                continue  # a standardised code needs two images"
+            if standardised else "")
     name, forward, call = "Autoencoder", f"""z = self.encoder(x)  # (B, {z_shape})
         return self.decoder(z)  # (B, {x_shape})""", "x_hat"
     if config.variational:  # the encoder gives mu and log sigma^2; the loss is the negative ELBO (beta = 1)
@@ -126,8 +129,8 @@ def salt_and_pepper(x, level):
         forward = f"""z = self.encoder(x)  # (B, {z_shape})
         return self.decoder(z), z  # the code too: the penalty is on it"""
         loss = f"{loss} + {config.weight} * penalty"
-        standardised = "_standardised" if config.bottleneck == "standardised" else ""
-        penalty = PENALTIES[config.penalty + standardised].format(rho=config.rate)
+        key = "contractive_standardised" if standardised and config.penalty == "contractive" else config.penalty
+        penalty = PENALTIES[key].format(rho=config.rate)
     return f'''import math
 
 import torch
@@ -158,7 +161,7 @@ def train(images, epochs={train.epochs}, batch_size={train.batch_size}, seed={tr
     losses = []
     for epoch in range(epochs):
         total = 0.0
-        for idx in torch.randperm(len(images)).split(batch_size):
+        for idx in torch.randperm(len(images)).split(batch_size):{skip}
             x = images[idx]
             x_in = {noise}
             {call} = model(x_in){penalty}

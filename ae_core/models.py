@@ -57,7 +57,8 @@ class ModelConfig:
         if self.arch not in ARCHS:
             raise SpecError(f"Architecture inconnue « {self.arch} » : choisissez « mlp », « conv » ou « vq ».")
         if self.bottleneck not in BOTTLENECKS:
-            raise SpecError(f"Activation du goulot inconnue « {self.bottleneck} » : « linear » ou « relu ».")
+            raise SpecError(f"Activation du goulot inconnue « {self.bottleneck} » : « linear », « relu », "
+                            "« sigmoid » ou « standardised ».")
         if self.output not in OUTPUTS:
             raise SpecError(f"Sortie inconnue « {self.output} » : « sigmoid » ou « linear ».")
         if len(self.image_shape) != 3 or min(self.image_shape) < 1:
@@ -277,10 +278,12 @@ class Standardise(nn.Module):
         self.register_buffer("running_var", torch.ones(units))
 
     def reset_running_stats(self) -> None:
+        """Mean 0 and variance 1, as before any training batch."""
         self.running_mean.zero_()
         self.running_var.fill_(1.0)
 
     def uses_batch(self, z: torch.Tensor) -> bool:
+        """Whether `z` is standardised by its own statistics (training, two images or more)."""
         return self.training and len(z) > 1
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
@@ -290,10 +293,13 @@ class Standardise(nn.Module):
 
 def _bottleneck(config: ModelConfig) -> list[nn.Module]:
     """What follows the code's linear layer."""
-    kind = config.bottleneck
-    if kind == "linear":
-        return []
-    return [nn.ReLU() if kind == "relu" else nn.Sigmoid() if kind == "sigmoid" else Standardise(config.latent_dim)]
+    if config.bottleneck == "relu":
+        return [nn.ReLU()]
+    if config.bottleneck == "sigmoid":
+        return [nn.Sigmoid()]
+    if config.bottleneck == "standardised":
+        return [Standardise(config.latent_dim)]
+    return []  # linear
 
 
 def _output_layer(config: ModelConfig) -> nn.Module:

@@ -326,18 +326,21 @@ def beta_specs(data: Dataset, latent_dim: int = 2) -> tuple[RunSpec, ...]:
 
 VARIANT_STEPS, VARIANT_MAX_EPOCHS = 1260, 60  # 20 epochs on mnist8k; digits stops at 60 (under 5 s)
 CONTRACTIVE_MAX_EPOCHS = 80  # digits: 80 epochs (4-5 s) for the contraction to settle
-VARIANTS = {"sparse": ("l1", 32, 1e-3), "contractive": ("contractive", 12, 2e-3), "vq": ("vq", 16, 0.25)}
-WEIGHTS = {"sparse": (0.0, 3e-4, 1e-3, 3e-3), "contractive": (0.0, 5e-4, 2e-3, 8e-3), "vq": (0.1, 0.25, 1.0)}
-# On 8 × 8 images a standardised code is about 6 times as sensitive (||dz/dx||^2 about 100 against 16
-# on 28 × 28 ones, without penalty): the same λ would weigh about 6 times as much, so digits take less.
-SMALL_CONTRACTIVE = 5e-4, (0.0, 1e-4, 5e-4, 2e-3)
+VARIANTS = {"sparse": ("l1", 32), "contractive": ("contractive", 12), "vq": ("vq", 16)}  # penalty, code size
+WEIGHTS = {  # λ (the VQ-VAE's commitment cost): the default, then the page's price sweep
+    "sparse": (1e-3, (0.0, 3e-4, 1e-3, 3e-3)),
+    "contractive": (2e-3, (0.0, 5e-4, 2e-3, 8e-3)),
+    # On 8 × 8 images a standardised code is about 6 times as sensitive (||dz/dx||^2 about 100 against
+    # 16 on 28 × 28 ones, without penalty): the same λ would weigh about 6 times as much.
+    "contractive 8x8": (5e-4, (0.0, 1e-4, 5e-4, 2e-3)),
+    "vq": (0.25, (0.1, 0.25, 1.0)),
+}
 
 
 def variant_weights(data: Dataset, variant: str) -> tuple[float, tuple[float, ...]]:
     """(default λ, the λ of the page's price sweep) of `variant` on `data`."""
-    if variant == "contractive" and min(data.image_shape[1:]) < 16:
-        return SMALL_CONTRACTIVE
-    return VARIANTS[variant][2], WEIGHTS[variant]
+    small = variant == "contractive" and min(data.image_shape[1:]) < 16
+    return WEIGHTS[f"{variant} 8x8" if small else variant]
 
 
 def variant_spec(data: Dataset, variant: str, weight: float | None = None, seed: int = 0) -> RunSpec:
@@ -348,7 +351,7 @@ def variant_spec(data: Dataset, variant: str, weight: float | None = None, seed:
     variant_weights' default. Measured in `python -m ae_core.bench_variants`."""
     plain = variant.startswith("plain_")
     name = variant.removeprefix("plain_")
-    penalty, latent, _ = VARIANTS[name]
+    penalty, latent = VARIANTS[name]
     weight = variant_weights(data, name)[0] if weight is None else weight
     if penalty == "vq" and not plain:
         model = ModelConfig("vq", data.image_shape, latent, weight=weight, codebook=64, downsample=2)

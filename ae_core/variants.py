@@ -63,16 +63,13 @@ def jacobian_factors(encoder: nn.Sequential, x: torch.Tensor) -> tuple[torch.Ten
         elif isinstance(layer, nn.ReLU):
             gates[-1] = (h > 0).to(h.dtype)
             h = layer(h)
-        elif isinstance(layer, Standardise):
-            batch = layer.uses_batch(h)
-            mean = h.mean(0) if batch else layer.running_mean
-            var = h.var(0, unbiased=False) if batch else layer.running_var
+        elif isinstance(layer, Standardise):  # the last layer: h is not needed after it
+            var = h.var(0, unbiased=False) if layer.uses_batch(h) else layer.running_var
             gates[-1] = (var + layer.eps).rsqrt().expand_as(h)
-            h = (h - mean) * gates[-1]  # what the layer gives, without moving its running averages again
         else:  # Sigmoid
             h = layer(h)
             gates[-1] = h * (1 - h)
-    a = torch.eye(h.shape[1]).expand(len(h), -1, -1)
+    a = torch.eye(h.shape[1], dtype=h.dtype, device=h.device).expand(len(h), -1, -1)
     for i in reversed(range(len(weights))):
         if gates[i] is not None:
             a = a * gates[i].unsqueeze(1)  # A diag(g): each column scaled
@@ -229,7 +226,7 @@ def sensitivity(model: nn.Module, images: torch.Tensor, noise: float = 0.05, see
     z = encode(model, x)
     scale = z.std(0).clamp_min(1e-8)
     with torch.no_grad():
-        jac = code_jacobian(model.encoder, x)
+        jac = code_jacobian(model.encoder, x.to(next(model.parameters()).device)).cpu()
     moved = encode(model, x + noise * torch.randn(x.shape, generator=torch.Generator().manual_seed(seed)))
     return {"jacobian": float((jac / scale.view(1, -1, 1)).pow(2).sum((1, 2)).sqrt().mean()),
             "displacement": float(((moved - z) / scale).norm(dim=1).mean())}

@@ -47,7 +47,8 @@ apply_address("variantes", SETTINGS)
 variant = control("variantes", SETTINGS, "v", st.radio, "Variante", list(NAMES), format_func=NAMES.get,
                   horizontal=True)
 link_ui("variantes", SETTINGS)
-latent, (default, _) = VARIANTS[variant][1], variant_weights(data, variant)
+_, latent = VARIANTS[variant]
+default = variant_weights(data, variant)[0]
 st.caption(f"Réglage par défaut : λ = {fr(default, 'g')}, code de {latent} nombres"
            + {"vq": " (un dictionnaire de 64 vecteurs).",
               "contractive": ", standardisé (chaque unité divisée par son écart type) dans les deux modèles."

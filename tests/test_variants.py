@@ -1,5 +1,7 @@
 """The course's variants (ae_core.variants): sparse, contractive, VQ-VAE, trained by the one trainer."""
 
+import textwrap
+
 import pytest
 import torch
 
@@ -14,7 +16,7 @@ from ae_core import (
     save_checkpoint,
     to_float,
 )
-from ae_core.describe import pytorch_code
+from ae_core.describe import PENALTIES, pytorch_code
 from ae_core.recipes import build_trainer, variant_spec, variant_weights
 from ae_core.variants import code_jacobian, contraction, sensitivity, sparsity
 
@@ -30,6 +32,32 @@ def test_the_closed_form_jacobian_is_autograds(bottleneck):
     z = model.encode(x)
     rows = [torch.autograd.grad(z[:, j].sum(), x, retain_graph=True)[0].flatten(1) for j in range(5)]
     assert torch.allclose(code_jacobian(model.encoder, x), torch.stack(rows, 1), atol=1e-6)
+
+
+def test_while_training_the_standardised_jacobian_holds_the_batch_statistics_constant():
+    config = ModelConfig(image_shape=(1, 8, 8), latent_dim=5, hidden=(32, 16), bottleneck="standardised",
+                         penalty="contractive", weight=0.1)
+    model = build_model(config, 0)
+    x = torch.rand(8, 1, 8, 8, requires_grad=True)
+    before = model.encoder[:-1](x.flatten(1))
+    z = (before - before.mean(0).detach()) / (before.var(0, unbiased=False).detach() + 1e-5).sqrt()
+    rows = [torch.autograd.grad(z[:, j].sum(), x, retain_graph=True)[0].flatten(1) for j in range(5)]
+    assert torch.allclose(code_jacobian(model.encoder, x), torch.stack(rows, 1), atol=1e-5)
+
+
+def test_the_generated_codes_penalty_is_the_apps(digits):
+    spec = variant_spec(digits, "contractive")
+    app = build_model(spec.model, 0)
+    namespace = {}
+    exec(pytorch_code(spec), namespace)
+    model = namespace["Autoencoder"]()
+    with torch.no_grad():  # the same weights, in the same order
+        for mine, theirs in zip(model.parameters(), app.parameters(), strict=True):
+            mine.copy_(theirs)
+    x_in = to_float(digits.images[:32])
+    namespace.update(model=model, x_in=x_in)
+    exec(textwrap.dedent(PENALTIES["contractive_standardised"]), namespace)
+    assert torch.allclose(namespace["penalty"], contraction(app.encoder, x_in).mean(), rtol=1e-4)
 
 
 @pytest.mark.parametrize("side", [4, 8])  # fewer, then more pixels (16, 64) than first-layer units (32)
