@@ -65,14 +65,13 @@ def jacobian_factors(encoder: nn.Sequential, x: torch.Tensor) -> tuple[torch.Ten
             h = layer(h)
         elif isinstance(layer, Standardise):  # the last layer: h is not needed after it
             var = h.var(0, unbiased=False) if layer.uses_batch(h) else layer.running_var
-            gates[-1] = (var + layer.eps).rsqrt().expand_as(h)
+            gates[-1] = (var + layer.eps).rsqrt()  # one per unit, the same for every image
         else:  # Sigmoid
             h = layer(h)
             gates[-1] = h * (1 - h)
-    a = torch.eye(h.shape[1], dtype=h.dtype, device=h.device).expand(len(h), -1, -1)
-    for i in reversed(range(len(weights))):
-        if gates[i] is not None:
-            a = a * gates[i].unsqueeze(1)  # A diag(g): each column scaled
+    a = weights[-1] if gates[-1] is None else gates[-1].unsqueeze(-1) * weights[-1]  # G_L W_L: rows scaled
+    for i in reversed(range(len(weights) - 1)):
+        a = a * gates[i].unsqueeze(1)  # A G_i: each column scaled, per image from here on (B, latent_dim, width)
         if i:
             a = a @ weights[i]
     return a, weights[0]
