@@ -269,7 +269,8 @@ class Standardise(nn.Module):
     """Each code unit centred and divided by its spread: over the batch while training, over the
     training images afterwards (running averages), as batch normalisation does, with no learned
     scale. A penalty on the code then cannot be escaped by shrinking the code (the contractive
-    variant). A batch of one image has no spread: it uses the running averages."""
+    variant). A batch of one image has no spread: it uses the running averages. Not nn.BatchNorm1d,
+    which fails on a training batch of one and keeps an integer batch counter that model files refuse."""
 
     def __init__(self, units: int, momentum: float = 0.1, eps: float = 1e-5):
         super().__init__()

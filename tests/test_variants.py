@@ -34,10 +34,14 @@ def test_the_closed_form_jacobian_is_autograds(bottleneck):
     assert torch.allclose(code_jacobian(model.encoder, x), torch.stack(rows, 1), atol=1e-6)
 
 
+def standardised_config(side: int = 8) -> ModelConfig:
+    """A small contractive MLP with a standardised code, on side × side images."""
+    return ModelConfig(image_shape=(1, side, side), latent_dim=5, hidden=(32, 16), bottleneck="standardised",
+                       penalty="contractive", weight=0.1)
+
+
 def test_while_training_the_standardised_jacobian_holds_the_batch_statistics_constant():
-    config = ModelConfig(image_shape=(1, 8, 8), latent_dim=5, hidden=(32, 16), bottleneck="standardised",
-                         penalty="contractive", weight=0.1)
-    model = build_model(config, 0)
+    model = build_model(standardised_config(), 0)
     x = torch.rand(8, 1, 8, 8, requires_grad=True)
     before = model.encoder[:-1](x.flatten(1))
     z = (before - before.mean(0).detach()) / (before.var(0, unbiased=False).detach() + 1e-5).sqrt()
@@ -62,16 +66,13 @@ def test_the_generated_codes_penalty_is_the_apps(digits):
 
 @pytest.mark.parametrize("side", [4, 8])  # fewer, then more pixels (16, 64) than first-layer units (32)
 def test_the_penalty_is_the_squared_jacobian_norm(side):
-    config = ModelConfig(image_shape=(1, side, side), latent_dim=5, hidden=(32, 16), bottleneck="standardised",
-                         penalty="contractive", weight=0.1)
-    model = build_model(config, 0)
+    model = build_model(standardised_config(side), 0)
     x = torch.rand(16, 1, side, side)
     assert torch.allclose(contraction(model.encoder, x), code_jacobian(model.encoder, x).pow(2).sum((1, 2)), rtol=1e-5)
 
 
 def test_a_standardised_code_keeps_its_averages_through_a_file_and_takes_a_single_image():
-    config = ModelConfig(image_shape=(1, 8, 8), latent_dim=5, hidden=(32, 16), bottleneck="standardised",
-                         penalty="contractive", weight=0.1)
+    config = standardised_config()
     model = build_model(config, 0)
     z = model.encode(torch.rand(64, 1, 8, 8) * 3)  # training: standardised over the batch
     assert torch.allclose(z.mean(0), torch.zeros(5), atol=1e-5)
