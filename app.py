@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui.jobs import pool
+from runner.jobs import pool
 from ui.shell import run_page, sidebar_ui
 
 st.set_page_config(page_title="Atelier autoencodeurs", page_icon="🧩", layout="wide")

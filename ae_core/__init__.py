@@ -1,24 +1,18 @@
 """ae_core: datasets, autoencoders, run specifications, training and metrics. Never imports Streamlit."""
 
 from .baselines import PCABaseline, linear_probe, pca_error_curve, trustworthiness
+from .build import build_model, count_parameters
 from .checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from .corruption import Corruption, corrupt
-from .data import (
-                   DATASETS,
-                   Dataset,
-                   DatasetUnavailable,
-                   load_dataset,
-                   make_manifold,
-                   manifold_dataset,
-                   to_float,
-                   train_val_split,
-)
+from .data import DATASETS, Dataset, DatasetUnavailable, load_dataset, make_manifold, manifold_dataset, to_float
 from .errors import LearnerError, SpecError
 from .metrics import compression_ratio, encode, per_sample_mse, psnr, reconstruct, reconstruction_errors
-from .models import Autoencoder, ConvAutoencoder, MLPAutoencoder, ModelConfig, build_model, count_parameters
+from .models import Autoencoder, ConvAutoencoder, MLPAutoencoder
 from .objectives import reconstruction_loss
-from .recipes import Rows, RunSpec, build_trainer, default_spec, default_train
-from .train import History, TrainConfig, Trainer, TrainingDiverged, resolve_device
+from .recipes import default_spec, default_train
+from .rows import train_val_split
+from .spec import ModelConfig, Rows, RunSpec, TrainConfig
+from .train import History, Trainer, TrainingDiverged, build_trainer, resolve_device
 
 __all__ = [
     "DATASETS", "Autoencoder", "CheckpointError", "ConvAutoencoder", "Corruption", "Dataset", "DatasetUnavailable",

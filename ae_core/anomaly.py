@@ -1,4 +1,4 @@
-"""Anomaly detection with reconstruction error: one-class splits, scores, thresholds, baselines.
+"""Anomaly detection with reconstruction error: scores, thresholds, baselines (the one-class split: ae_core.rows).
 
 ROC and precision-recall curves come from sklearn.metrics, anomalies being the positive class.
 """
@@ -12,56 +12,9 @@ import torch
 from torch import nn
 
 from .baselines import PCABaseline
-from .data import Dataset, train_val_split
-from .errors import SpecError
+from .data import Dataset
 from .metrics import as_float, reconstruct, reconstruction_errors
-
-
-@dataclass(frozen=True, eq=False)
-class OneClassSplit:
-    """Row indices into a dataset: training (normal + a share of anomalies), validation, test.
-
-    `reference_idx` are the validation rows of the normal classes (by label): never trained on, they
-    set thresholds, since training rows score lower than new images of the same classes.
-    `train_is_anomaly` (len(train_idx),) and `test_is_anomaly` (len(test_idx),) are bool tensors.
-    """
-
-    train_idx: torch.Tensor
-    val_idx: torch.Tensor
-    test_idx: torch.Tensor
-    train_is_anomaly: torch.Tensor
-    test_is_anomaly: torch.Tensor
-    reference_idx: torch.Tensor
-
-
-def one_class_split(data: Dataset, normal_classes: tuple[int, ...], contamination: float = 0.0,
-                    seed: int = 0, val_fraction: float = 0.1, test_fraction: float = 0.3
-                    ) -> OneClassSplit:
-    """Train on `normal_classes` with a share `contamination` of anomalies mixed in; test on everything.
-
-    The test rows are the dataset's official test part (else a seeded `test_fraction`). Of the
-    training pool, all normal rows are kept and anomalies are drawn so that they make up
-    `contamination` of the training rows; a seeded `val_fraction` of those is held out.
-    """
-    normal = sorted({int(c) for c in normal_classes})
-    if not normal or min(normal) < 0 or max(normal) >= len(data.class_names):
-        raise SpecError(f"Choisissez au moins une classe normale parmi les {len(data.class_names)} du jeu.")
-    if len(normal) == len(data.class_names):
-        raise SpecError("Laissez au moins une classe hors des classes normales : ce seront les anomalies.")
-    if not 0.0 <= contamination < 0.5:
-        raise SpecError(f"La part d'anomalies à l'entraînement doit être entre 0 et 50 % (reçu : {contamination}).")
-    g = torch.Generator().manual_seed(seed)
-    pool, test_idx = train_val_split(data, val_fraction=test_fraction, seed=seed)
-    is_normal = torch.isin(data.labels, torch.tensor(normal))
-    pool_normal, pool_anomal = pool[is_normal[pool]], pool[~is_normal[pool]]
-    n_anomal = min(len(pool_anomal), round(contamination / (1 - contamination) * len(pool_normal)))
-    chosen = pool_anomal[torch.randperm(len(pool_anomal), generator=g)[:n_anomal]]
-    rows = torch.cat([pool_normal, chosen])
-    rows = rows[torch.randperm(len(rows), generator=g)]
-    n_val = max(1, round(len(rows) * val_fraction))
-    train_idx, val_idx = rows[n_val:].sort().values, rows[:n_val].sort().values
-    return OneClassSplit(train_idx, val_idx, test_idx, ~is_normal[train_idx], ~is_normal[test_idx],
-                         val_idx[is_normal[val_idx]])
+from .rows import OneClassSplit
 
 
 def scores(model: nn.Module, images: torch.Tensor) -> torch.Tensor:
@@ -156,3 +109,18 @@ def missed_anomalies(scores, is_anomaly, threshold: float, k: int = 8) -> np.nda
 
 def _np(x) -> np.ndarray:
     return x.detach().cpu().numpy() if isinstance(x, torch.Tensor) else np.asarray(x)
+
+
+def one_class_aucs(model: nn.Module, data: Dataset, split: OneClassSplit, latent_dim: int, seed: int = 0
+                   ) -> dict[str, float]:
+    """ROC AUC on every test row of `split` of the autoencoder's reconstruction error, of PCA at
+    `latent_dim` components and of an Isolation Forest (both fitted on the same training rows), and
+    the share of new normal test rows above the 95th centile of the normal validation rows' scores."""
+    from sklearn.metrics import roc_auc_score
+
+    test, y = data.images[split.test_idx], split.test_is_anomaly.numpy()
+    ae = scores(model, test).numpy()
+    base = baseline_scores(data.images[split.train_idx], test, latent_dim, seed)
+    threshold = threshold_percentile(scores(model, data.images[split.reference_idx]).numpy(), 95)
+    return {"ae": roc_auc_score(y, ae), "pca": roc_auc_score(y, base["pca"]),
+            "forest": roc_auc_score(y, base["isolation_forest"]), "false_alarms": float((ae[~y] > threshold).mean())}

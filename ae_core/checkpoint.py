@@ -17,9 +17,10 @@ from typing import Any
 import torch
 from torch import nn
 
+from .build import build_model
 from .data import DATASETS, SHAPES
 from .errors import LearnerError
-from .models import ModelConfig, build_model
+from .spec import ModelConfig
 
 FORMAT = "atelier-autoencodeurs/checkpoint"
 VERSION = 1

@@ -12,7 +12,6 @@ their sizes are reported beside (`decoder_bytes`).
 from __future__ import annotations
 
 import io
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,22 +19,12 @@ import torch
 from torch import nn
 
 from .baselines import PCABaseline
-from .data import Dataset
 from .latent import decode_codes
-from .metrics import as_float, encode
-from .models import ModelConfig
-from .recipes import RunSpec
-from .train import TrainConfig
+from .metrics import as_float, encode, psnr
+from .variants import bits_per_image
 
 BITS = range(1, 9)
 
-
-def coder_spec(data: Dataset, k: int) -> RunSpec:
-    """A larger autoencoder made to compress: MLP 512-256, a linear code of k numbers, 40 epochs of
-    batches of 128 (about 40 s on mnist8k with one thread). The training page's default (128-64,
-    about 13 s) stops 0.5 dB above PCA at 16 bytes; this one clears it by 1.6 dB (k = 32, 4 bits)."""
-    return RunSpec(data.name, ModelConfig("mlp", data.image_shape, k, (512, 256), "linear"),
-                   TrainConfig(epochs=40, batch_size=128, lr=3e-3))
 
 
 @dataclass(frozen=True)
@@ -46,9 +35,9 @@ class Point:
     psnr: float  # dB
 
 
-def psnr(x_hat: torch.Tensor, x: torch.Tensor) -> float:
-    mse = float((x_hat.clamp(0, 1) - x).pow(2).mean())
-    return math.inf if mse == 0 else 10 * math.log10(1 / mse)
+def _psnr(x_hat: torch.Tensor, x: torch.Tensor) -> float:
+    """PSNR of a decoded image as the receiver would show it: clipped to [0, 1]."""
+    return psnr(x_hat.clamp(0, 1), x)
 
 
 def quantise(codes: torch.Tensor, low: torch.Tensor, high: torch.Tensor, bits: int) -> torch.Tensor:
@@ -68,7 +57,7 @@ def pca_points(train: torch.Tensor, val: torch.Tensor, ks=range(1, 65)) -> list[
         for b in BITS:
             codes = torch.zeros_like(val_codes)
             codes[:, :k] = quantise(val_codes[:, :k], low, high, b)
-            points.append(Point("ACP", f"k={k}, b={b}", k * b, psnr(pca.decode(codes.numpy()), x)))
+            points.append(Point("ACP", f"k={k}, b={b}", k * b, _psnr(pca.decode(codes.numpy()), x)))
     return points
 
 
@@ -76,7 +65,7 @@ def code_points(model: nn.Module, train: torch.Tensor, val: torch.Tensor, method
     """An autoencoder's code of k numbers quantised to b bits."""
     train_codes, val_codes = encode(model, train), encode(model, val)
     low, high, k, x = train_codes.amin(0), train_codes.amax(0), val_codes.shape[1], as_float(val)
-    return [Point(method, f"k={k}, b={b}", k * b, psnr(decode_codes(model, quantise(val_codes, low, high, b)), x))
+    return [Point(method, f"k={k}, b={b}", k * b, _psnr(decode_codes(model, quantise(val_codes, low, high, b)), x))
             for b in BITS]
 
 
@@ -84,9 +73,9 @@ def code_points(model: nn.Module, train: torch.Tensor, val: torch.Tensor, method
 def vq_point(model: nn.Module, val: torch.Tensor) -> Point:
     """A VQ-VAE's indices: grid * grid * log2 K bits."""
     x = as_float(val)
-    bits = model.grid ** 2 * math.log2(model.config.codebook)
-    return Point("VQ-VAE", f"grille {model.grid}×{model.grid}, K={model.config.codebook}", bits,
-                 psnr(model.eval()(x), x))
+    return Point("VQ-VAE", f"grille {model.grid}×{model.grid}, K={model.config.codebook}",
+                 bits_per_image(model.config, model.grid),
+                 _psnr(model.eval()(x), x))
 
 
 def jpeg_header_bytes(data: bytes) -> int:
@@ -114,7 +103,7 @@ def jpeg_points(val: torch.Tensor, qualities=(1, 5, 10, 20, 30, 50, 75, 95)) -> 
             body += len(data) - jpeg_header_bytes(data)
             decoded.append(np.asarray(Image.open(io.BytesIO(data)), dtype=np.float32) / 255)
         x_hat = torch.from_numpy(np.stack(decoded)).unsqueeze(1)
-        out.append((Point("JPEG", f"qualité {q}", 8 * body / len(x), psnr(x_hat, x)), files / len(x)))
+        out.append((Point("JPEG", f"qualité {q}", 8 * body / len(x), _psnr(x_hat, x)), files / len(x)))
     return out
 
 

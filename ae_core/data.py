@@ -1,9 +1,9 @@
-"""Datasets held once per process as uint8 tensors, toy 3-D manifolds, and shifted copies of images."""
+"""Datasets held once per process as uint8 tensors, and toy 3-D manifolds (row selection: ae_core.rows)."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +14,7 @@ from .errors import LearnerError
 
 DATASETS = {"digits": "Chiffres (scikit-learn, 8×8)", "mnist": "MNIST (28×28)",
             "fashion_mnist": "Fashion-MNIST (28×28)"}
+DEFAULT_DATASET = "digits"  # ships with scikit-learn: works offline, the app's fallback
 SHAPES = {"digits": (1, 8, 8), "mnist": (1, 28, 28), "fashion_mnist": (1, 28, 28)}  # (C, H, W) of each
 FASHION_NAMES = ("T-shirt/haut", "Pantalon", "Pull", "Robe", "Manteau",
                  "Sandale", "Chemise", "Basket", "Sac", "Bottine")
@@ -53,26 +54,6 @@ class Dataset:
 def to_float(images: torch.Tensor) -> torch.Tensor:
     """uint8 (N, C, H, W) -> float32 in [0, 1]; done per batch so the dataset stays uint8."""
     return images.float().div_(255.0)
-
-
-def train_val_split(data: Dataset, val_fraction: float = 0.2, seed: int = 0
-                    ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Index tensors (train, validation): the official test part when there is one, else a seeded split."""
-    n = len(data)
-    if data.n_train < n:
-        return torch.arange(data.n_train), torch.arange(data.n_train, n)
-    if not 0.0 < val_fraction < 1.0:
-        raise ValueError(f"val_fraction must be in (0, 1), got {val_fraction}")
-    perm = torch.randperm(n, generator=torch.Generator().manual_seed(seed))
-    n_val = max(1, round(n * val_fraction))
-    return perm[n_val:].sort().values, perm[:n_val].sort().values
-
-
-def subset(idx: torch.Tensor, n: int | None, seed: int = 0) -> torch.Tensor:
-    """At most n of the rows idx (all of them when n is None), drawn with seed, sorted."""
-    if n is None or len(idx) <= n:
-        return idx
-    return idx[torch.randperm(len(idx), generator=torch.Generator().manual_seed(seed))[:n]].sort().values
 
 
 def default_data_dir() -> Path:
@@ -155,18 +136,3 @@ def manifold_dataset(name: str, n: int = 1000, seed: int = 0) -> Dataset:
     """make_manifold's points as a Dataset: images (n, 1, 1, 3) float32, labels the coordinate t (n,)."""
     X, t = make_manifold(name, n, seed=seed)
     return Dataset(name, torch.from_numpy(X).view(n, 1, 1, -1), torch.from_numpy(t), (), n)
-
-
-SHIFTS = ((1, 0), (-1, 0), (0, 1), (0, -1), (1, 1), (-1, -1), (1, -1), (-1, 1))
-
-
-def shifted_copies(images: torch.Tensor, shifts: Sequence[tuple[int, int]] = SHIFTS) -> torch.Tensor:
-    """images (N, C, H, W) followed by one copy per (dy, dx) shift, zero-filled: (N * (1 + len(shifts)), C, H, W)."""
-    h, w = images.shape[-2:]
-    copies = [images]
-    for dy, dx in shifts:
-        out = torch.zeros_like(images)
-        y0, y1, x0, x1 = max(dy, 0), h + min(dy, 0), max(dx, 0), w + min(dx, 0)
-        out[..., y0:y1, x0:x1] = images[..., y0 - dy:y1 - dy, x0 - dx:x1 - dx]
-        copies.append(out)
-    return torch.cat(copies)

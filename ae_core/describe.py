@@ -5,8 +5,9 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .models import ModelConfig, Standardise, build_model
-from .recipes import RunSpec
+from .build import build_model
+from .models import Standardise
+from .spec import ModelConfig, RunSpec
 
 WEIGHT_LAYERS = (nn.Linear, nn.Conv2d, nn.ConvTranspose2d)
 

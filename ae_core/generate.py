@@ -18,10 +18,11 @@ import numpy as np
 import torch
 from torch import nn
 
-from .data import Dataset, to_float, train_val_split
+from .build import init_weights
+from .data import Dataset, to_float
 from .latent import decode_codes
 from .metrics import as_float, encode
-from .models import init_weights
+from .rows import train_val_split
 
 
 def prior_codes(n: int, dim: int, seed: int) -> torch.Tensor:
@@ -130,3 +131,14 @@ def model_samples(model: nn.Module, train_images: torch.Tensor, n: int, seed: in
     dim = model.config.latent_dim
     z = fitted_codes(encode(model, train_images), n, seed) if fitted else prior_codes(n, dim, seed)
     return decode_codes(model, z)
+
+
+def judge_pair(judge: Judge, data: Dataset, ae: nn.Module, vae: nn.Module, train_images: torch.Tensor,
+               n: int = 1000) -> dict[str, dict[str, float]]:
+    """The judge's numbers for the generation page's pair: n VAE prior samples, plain-autoencoder
+    samples from N(0, I) ("ae") and from a Gaussian fitted to its codes ("ae_fit"), the two reference
+    rows, and the judge's own accuracy."""
+    return {"vae": judge.scores(model_samples(vae, train_images, n, 0, False)),
+            "ae": judge.scores(model_samples(ae, train_images, n, 0, False)),
+            "ae_fit": judge.scores(model_samples(ae, train_images, n, 0, True)),
+            **judge_references(judge, data, n), "judge accuracy": {"accuracy": judge.accuracy}}

@@ -10,8 +10,9 @@ import torch
 from torch import nn
 
 from .baselines import PCABaseline, probe_accuracies, trustworthiness
-from .data import Dataset, subset
+from .data import Dataset
 from .metrics import as_float, encode, reconstruction_errors
+from .rows import subset
 
 
 def balanced_sample(labels: torch.Tensor, n: int, seed: int = 0,

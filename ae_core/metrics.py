@@ -8,7 +8,7 @@ import torch
 from torch import nn
 
 from .data import to_float
-from .models import ModelConfig
+from .spec import ModelConfig
 
 
 def as_float(images: torch.Tensor) -> torch.Tensor:
@@ -53,3 +53,13 @@ def psnr(x_hat: torch.Tensor, x: torch.Tensor, max_value: float = 1.0) -> float:
 def compression_ratio(config: ModelConfig) -> float:
     """Input numbers per code number (784 / 12 = 65.3 for the course's model)."""
     return config.input_dim / config.code_dim
+
+
+@torch.no_grad()
+def negative_elbo(model: nn.Module, images: torch.Tensor, seed: int = 0) -> float:
+    """A VAE's mean over images (N, C, H, W) of BCE summed over the pixels + KL, in nats, one code drawn
+    per image (seeded): the negative evidence lower bound of Kingma & Welling (2014)."""
+    model.eval()
+    x = as_float(images)
+    _, parts = model.objective(x, x, "bce", torch.Generator().manual_seed(seed))
+    return float(parts["reconstruction"] + parts["kl"])

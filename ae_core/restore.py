@@ -36,11 +36,6 @@ def region_psnr(x_hat: torch.Tensor, x: torch.Tensor, mask: torch.Tensor) -> flo
     return psnr(x_hat.float()[mask], x.float()[mask])
 
 
-def psnr_each(x_hat: torch.Tensor, x: torch.Tensor) -> list[float]:
-    """PSNR in dB of each image: (N, C, H, W) x2 -> N floats."""
-    return [psnr(a, b) for a, b in zip(x_hat, x, strict=True)]
-
-
 def gaussian_blur(x: torch.Tensor) -> torch.Tensor:
     """3 x 3 Gaussian blur, kernel [1, 2, 1]^T [1, 2, 1] / 16, edges replicated: (N, C, H, W) -> same."""
     k1 = torch.tensor([1.0, 2.0, 1.0], dtype=x.dtype, device=x.device)

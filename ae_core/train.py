@@ -1,4 +1,5 @@
-"""A trainer that advances in short chunks, so an interactive app can train live and survive reruns."""
+"""A trainer that advances in short chunks, so an interactive app can train live and survive reruns,
+and `build_trainer`, the one way a run specification becomes a trainer."""
 
 from __future__ import annotations
 
@@ -7,19 +8,16 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import torch
 
-from .data import to_float
+from .build import build_model
+from .data import Dataset
 from .errors import LearnerError, SpecError
-from .models import build_model
-from .objectives import LOSSES, reconstruction_loss
-
-if TYPE_CHECKING:
-    from .recipes import RunSpec
-
-SCHEDULES = ("onecycle", "constant")
+from .metrics import as_float
+from .objectives import reconstruction_loss
+from .rows import select_rows, shifted_copies
+from .spec import RunSpec
 
 
 class TrainingDiverged(LearnerError):
@@ -31,35 +29,6 @@ class TrainingDiverged(LearnerError):
             "indéfinie (NaN). Le modèle garde ses derniers poids valides. "
             "Baissez le taux d'apprentissage (par exemple divisez-le par 10) et relancez.")
         self.epoch = epoch
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    """How to train: BCE and one-cycle Adam by default."""
-
-    epochs: int = 15
-    batch_size: int = 256
-    lr: float = 1e-2
-    loss: str = "bce"
-    schedule: str = "onecycle"
-    seed: int = 0
-    device: str = "auto"
-    trim: float = 0.0
-    kl_warmup: int = 0  # epochs over which a VAE's KL weight rises linearly from 0 to 1
-
-    def __post_init__(self):
-        if self.epochs < 1:
-            raise SpecError(f"Il faut au moins une époque (reçu : {self.epochs}).")
-        if self.batch_size < 1:
-            raise SpecError(f"La taille de lot doit valoir au moins 1 (reçu : {self.batch_size}).")
-        if not (self.lr > 0 and math.isfinite(self.lr)):
-            raise SpecError(f"Le taux d'apprentissage doit être un nombre positif (reçu : {self.lr}).")
-        if self.loss not in LOSSES:
-            raise SpecError(f"Perte inconnue « {self.loss} » : choisissez « bce » ou « mse ».")
-        if self.schedule not in SCHEDULES:
-            raise SpecError(f"Calendrier inconnu « {self.schedule} » : « onecycle » ou « constant ».")
-        if not 0.0 <= self.trim < 0.5:
-            raise SpecError(f"La part d'images écartées de chaque lot doit être entre 0 et 50 % (reçu : {self.trim}).")
 
 
 def resolve_device(device: str = "auto") -> torch.device:
@@ -137,10 +106,21 @@ class Trainer:
     def elapsed(self) -> float:
         return (self.history.seconds[-1] if self.history.seconds else 0.0) + self._epoch_seconds
 
+    def progress_state(self) -> dict:
+        """Where this run stands, as plain values: what a copy of the trainer in another process needs
+        to follow it (the weights travel apart). The inverse of load_progress."""
+        return {"epoch": self.epoch, "batch": self.batch, "diverged_at": self.diverged_at, "history": self.history,
+                "epoch_seconds": self._epoch_seconds, "train_seconds": self._train_seconds}
+
+    def load_progress(self, progress: dict) -> None:
+        """Take over the position, history and clocks of another copy of this run (from progress_state)."""
+        self.epoch, self.batch, self.diverged_at = progress["epoch"], progress["batch"], progress["diverged_at"]
+        self.history = progress["history"]
+        self._epoch_seconds, self._train_seconds = progress["epoch_seconds"], progress["train_seconds"]
+
     def batch_input(self, idx: torch.Tensor) -> torch.Tensor:
         """Clean float batch for row indices `idx`, on the trainer's device."""
-        x = self.images[idx].to(self.device)
-        return to_float(x) if x.dtype == torch.uint8 else x.float()
+        return as_float(self.images[idx].to(self.device))
 
     def step(self, budget_s: float = 0.25, clock: Callable[[], float] = time.perf_counter) -> bool:
         """Train for about `budget_s` seconds of `clock` (across epochs); True while not done. With
@@ -260,3 +240,20 @@ class Trainer:
             if on_epoch_end and on_epoch_end(self):
                 break
         return self.history
+
+
+def build_trainer(spec: RunSpec, data: Dataset) -> Trainer:
+    """The trainer of `spec` on `data` (the dataset the spec names, already loaded)."""
+    if data.name != spec.dataset:
+        raise ValueError(f"the spec names {spec.dataset!r}, the data is {data.name!r}")
+    if tuple(data.image_shape) != spec.model.image_shape:
+        raise SpecError(f"Ce modèle attend des données de forme {spec.model.image_shape}, "
+                        f"le jeu « {data.title} » a la forme {tuple(data.image_shape)}.")
+    train_idx, val_idx = select_rows(data, spec.rows)
+    images = data.images
+    if spec.rows.shifts:
+        # The copies are this trainer's own: (9 x train + val) images, the training rows first.
+        images = torch.cat([shifted_copies(data.images[train_idx]), data.images[val_idx]])
+        n_train = len(images) - len(val_idx)
+        train_idx, val_idx = torch.arange(n_train), torch.arange(n_train, len(images))
+    return Trainer(spec, images, train_idx, val_idx)

@@ -9,7 +9,7 @@ named parts, which the history records per epoch):
   ReLU layers, then a linear, sigmoid or standardised bottleneck) the Jacobian is exact in closed
   form, a product of the weight matrices and each image's 0/1 ReLU masks: one chain of matrix
   products, instead of one backward pass per code unit with autograd (timed in
-  `python -m ae_core.bench_variants`). A free code escapes the penalty by shrinking (the decoder
+  `python -m bench.variants`). A free code escapes the penalty by shrinking (the decoder
   scales it back up), so the page's contractive code is standardised (models.Standardise), and so
   is its plain twin's; Rifai et al. close the same escape by tying the decoder's weights to the
   encoder's. While training, the batch's spread of each unit is the same for all its images and
@@ -28,8 +28,10 @@ import math
 import torch
 from torch import nn
 
-from .models import Autoencoder, MLPAutoencoder, ModelConfig, Standardise
+from .metrics import as_float, encode
+from .models import Autoencoder, MLPAutoencoder, Standardise
 from .objectives import loss_from_logits
+from .spec import ModelConfig
 
 EMA_DECAY = 0.99
 DEAD_BELOW = 0.01  # a code whose EMA count falls below this has stopped being used
@@ -208,8 +210,6 @@ def bits_per_image(config: ModelConfig, grid: int) -> float:
 def sparsity(model: nn.Module, images: torch.Tensor) -> dict[str, float]:
     """Share of code units near zero per image (|z_j| below 1 % of unit j's range over these images),
     and the mean number of active units per image."""
-    from .metrics import encode
-
     z = encode(model, images)
     near = z.abs() < 0.01 * (z.amax(0) - z.amin(0)).clamp_min(1e-12)
     return {"near_zero": float(near.float().mean()), "active": float((~near).sum(1).float().mean())}
@@ -219,8 +219,6 @@ def sensitivity(model: nn.Module, images: torch.Tensor, noise: float = 0.05, see
     """Scale-free sensitivity of the code: the Frobenius norm of dz/dx with each code unit divided by
     its standard deviation over these images, and how far those normalised codes move when the
     images get a small Gaussian noise (std `noise`). A code cannot look stable by shrinking itself."""
-    from .metrics import as_float, encode
-
     x = as_float(images)
     z = encode(model, x)
     scale = z.std(0).clamp_min(1e-8)

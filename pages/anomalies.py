@@ -7,12 +7,14 @@ from sklearn.metrics import average_precision_score, roc_auc_score
 
 from ae_core.anomaly import baseline_scores, confusion_at, missed_anomalies, scores, top_scores
 from ae_core.readers import scored_csv
-from ae_core.recipes import one_class_rows, one_class_spec, table_spec
+from ae_core.recipes import one_class_spec, table_spec
+from ae_core.rows import one_class_rows
 from ui.address import Setting, apply_address, control, integer, integers, link_ui
 from ui.charts import histogram, roc_pr_figures
+from ui.images import gallery
 from ui.lesson import closing_ui, lesson_text, lesson_ui
-from ui.live import train_ui
-from ui.scores import decision_ui, gallery, threshold_ui
+from ui.live import last_run, train_ui
+from ui.sections.anomalies import decision_ui, threshold_ui
 from ui.shell import route_through_app
 from ui.state import current_dataset, get_dataset, memo, persist, state
 from ui.upload import image_score_ui, table_ui
@@ -49,9 +51,10 @@ def images_section() -> None:
     seed = control("anomalies", settings, "s", c3.number_input, "Graine aléatoire", 0, 10_000)
     link_ui("anomalies", settings)
     spec = one_class_spec(data, tuple(normal), contamination / 100, latent, int(seed))
-    trainer = train_ui("anomalies_train", spec, data, start_label="Entraîner sur les classes normales")
-    if trainer is None or not trainer.trained:
+    run = train_ui("anomalies_train", spec, data, start_label="Entraîner sur les classes normales")
+    if run is None or not run.trained:
         return
+    trainer = run.trainer
     spec, sp = trainer.spec, one_class_rows(data, trainer.spec.rows)
     ref_s, test_s = memo("anomalies_scores", spec, lambda: tuple(
         scores(trainer.model, data.images[rows]).numpy() for rows in (sp.reference_idx, sp.test_idx)))
@@ -92,18 +95,17 @@ def images_section() -> None:
 
 def table_section() -> None:
     table, is_anomaly, name = table_ui()
-    job, tables = state.get("anomalies_tab"), state.setdefault("anomalies_tables", {})
-    if table is None:  # nothing readable: the earlier results stay on screen
-        trainer = job.trainer if job is not None else None
-    else:
+    run, tables = last_run("anomalies_tab"), state.setdefault("anomalies_tables", {})
+    if table is not None:  # else nothing readable: the earlier results stay on screen
         data = table.as_dataset()
         tables[data.name] = (table, is_anomaly, name)  # the table a job names by its fingerprint
         for old in list(tables)[:-4]:  # the last few tables are enough to show a job's results
-            if job is None or old != job.specs[0].dataset:
+            if run is None or old != run.specs[0].dataset:
                 tables.pop(old)
-        trainer = train_ui("anomalies_tab", table_spec(data), data, start_label="Entraîner sur ces données")
-    if trainer is None or not trainer.trained:
+        run = train_ui("anomalies_tab", table_spec(data), data, start_label="Entraîner sur ces données")
+    if run is None or not run.trained:
         return
+    trainer = run.trainer
     table, is_anomaly, name = tables[trainer.spec.dataset]
     s, base = memo("anomalies_tab_scores", trainer.spec, lambda: (
         scores(trainer.model, table.images).numpy(),

@@ -6,10 +6,11 @@ import torch
 from ae_core import Corruption, corrupt, psnr, reconstruct, restore, train_val_split
 from ae_core.corruption import apply_mask, low_resolution, random_pixel_mask, square_mask, sr_factors
 from ae_core.images import highlight
+from ae_core.metrics import as_float
 from ae_core.recipes import restoration_spec
 from ui.address import Setting, apply_address, choice, control, integer, link_ui
 from ui.charts import noise_curve_figure
-from ui.fmt import fr, fr2, held_out, steps
+from ui.fmt import fr, fr_2dp, held_out, slider_values
 from ui.images import compare_ui
 from ui.lesson import closing_ui, lesson_ui
 from ui.live import finished, train_ui
@@ -23,8 +24,8 @@ CURVE_IMAGES = 200
 
 
 def model_of(key: str, data):
-    trainer = finished(key, data.name)
-    return trainer.model if trainer is not None else None
+    run = finished(key, data.name)
+    return run.trainer.model if run is not None else None
 
 
 def plain_model_ui(data):
@@ -44,8 +45,8 @@ def noise_tab(data, x, val_idx):
     cols = st.columns(2)
     noise = control("debruitage", SETTINGS, "t", cols[0].selectbox, "Type de bruit", list(NOISES),
                     format_func=NOISES.get)
-    level = control("debruitage", SETTINGS, "n", cols[1].select_slider, "Niveau de bruit", steps(0.0, 1.0),
-                    format_func=fr2,
+    level = control("debruitage", SETTINGS, "n", cols[1].select_slider, "Niveau de bruit", slider_values(0.0, 1.0),
+                    format_func=fr_2dp,
                     help="Gaussien : x + niveau × N(0, 1), ramené dans [0, 1]. "
                          "Sel et poivre, masquage : part des pixels touchés.")
     dae_key = f"debruitage_dae_{noise}"
@@ -54,10 +55,11 @@ def noise_tab(data, x, val_idx):
         plain, plain_key = plain_model_ui(data)
         st.markdown(f"**Autoencodeur débruiteur** (bruit {NOISES[noise]})")
         train_level = control("debruitage", SETTINGS, "nt", st.select_slider, "Niveau de bruit à l'entraînement",
-                              steps(0.05, 1.0), format_func=fr2)
+                              slider_values(0.05, 1.0), format_func=fr_2dp)
         train_ui(dae_key, restoration_spec(data, Corruption(noise, train_level)), data,
                  start_label="Entraîner l'autoencodeur débruiteur")
-    dae = finished(dae_key, data.name)
+    run = finished(dae_key, data.name)
+    dae = run.trainer if run is not None else None
     noisy = corrupt(x, noise, level, torch.Generator().manual_seed(0))
     outs = {"Original": x, f"Bruitée ({fr(level, '.2f')})": noisy,
             "Autoencodeur simple": reconstruct(plain, noisy) if plain is not None else None,
@@ -93,8 +95,8 @@ def hole_tab(data, x, plain):
         left = cols[3].slider("Colonne du coin", 0, w - 1, left, key=f"debruitage_left_{h}")
         mask = square_mask(data.image_shape, top, left, size).expand_as(x)
     else:
-        share = cols[1].select_slider("Part de pixels effacés", steps(0.05, 0.9), 0.3, key="debruitage_share",
-                                      format_func=fr2)
+        share = cols[1].select_slider("Part de pixels effacés", slider_values(0.05, 0.9), 0.3, key="debruitage_share",
+                                      format_func=fr_2dp)
         mask = random_pixel_mask(tuple(x.shape), share, torch.Generator().manual_seed(0))
     with st.expander("Entraîner l'autoencodeur à combler les trous",
                      expanded=model_of("debruitage_inpaint", data) is None):
@@ -134,8 +136,8 @@ lesson_ui("debruitage")
 data = current_dataset()
 persist(debruitage_noise="gaussian", debruitage_level=0.3, debruitage_train_level=0.3, debruitage_n=6)
 SETTINGS = {"t": Setting("debruitage_noise", choice(list(NOISES))),
-            "n": Setting("debruitage_level", choice(steps(0.0, 1.0))),
-            "nt": Setting("debruitage_train_level", choice(steps(0.05, 1.0))),
+            "n": Setting("debruitage_level", choice(slider_values(0.0, 1.0))),
+            "nt": Setting("debruitage_train_level", choice(slider_values(0.05, 1.0))),
             "m": Setting("debruitage_n", integer(2, 12), advanced=True)}
 apply_address("debruitage", SETTINGS)
 _, val_idx = train_val_split(data)
@@ -144,7 +146,7 @@ n = control("debruitage", SETTINGS, "m", cols[0].slider, "Nombre d'exemples", 2,
 if cols[1].button("Autres exemples", key="debruitage_shuffle"):
     state.debruitage_seed = state.get("debruitage_seed", 0) + 1
 g = torch.Generator().manual_seed(state.get("debruitage_seed", 0))
-x = data.images[val_idx[torch.randperm(len(val_idx), generator=g)[:n]]].float() / 255  # (n, C, H, W)
+x = as_float(data.images[val_idx[torch.randperm(len(val_idx), generator=g)[:n]]])  # (n, C, H, W)
 
 tab_noise, tab_hole, tab_sr = st.tabs(["Débruitage", "Inpainting", "Super-résolution"])
 with tab_noise:

@@ -9,11 +9,11 @@ from ae_core import Corruption, ModelConfig, Rows, RunSpec, SpecError, default_s
 from ae_core.describe import pytorch_code
 from ui.address import Setting, apply_address, choice, control, integer, link_ui
 from ui.draw import drawn_reconstruction_ui
-from ui.fmt import fr, fr2, parse_widths, steps
+from ui.fmt import fr, fr_2dp, parse_widths, slider_values
 from ui.images import live_reconstructions
 from ui.lesson import closing_ui, lesson_ui
 from ui.live import train_ui
-from ui.results import results_ui
+from ui.sections.entrainer import results_ui
 from ui.shell import route_through_app
 from ui.state import (
     CurrentModel,
@@ -39,7 +39,8 @@ SETTINGS = {
     "a": Setting("train_arch", choice(list(ARCHS))), "k": Setting("train_latent", integer(1, 64)),
     "w": Setting("train_widths", lambda text: ", ".join(map(str, parse_widths(text))), advanced=True),
     "b": Setting("train_bottleneck", choice(["linear", "relu"])), "l": Setting("train_loss", choice(["bce", "mse"])),
-    "lr": Setting("train_lr", choice(LRS), advanced=True), "n": Setting("train_noise", choice(steps(0.0, 1.0)), True),
+    "lr": Setting("train_lr", choice(LRS), advanced=True),
+    "n": Setting("train_noise", choice(slider_values(0.0, 1.0)), True),
     "e": Setting("train_epochs", integer(1, 100)), "bs": Setting("train_batch", choice(BATCHES), advanced=True),
     "s": Setting("train_seed", integer(0, 10_000), advanced=True), "ni": Setting("train_size", choice(TRAIN_SIZES)),
 }
@@ -79,7 +80,7 @@ def spec_ui(data) -> RunSpec:
                    help="BCE pour des pixels entre 0 et 1 ; MSE pour des données continues.")
         lr = ctl("lr", c2.select_slider, "Taux d'apprentissage", LRS, format_func=lambda v: fr(v, "g"),
                  help="Le pas maximal d'Adam. Trop grand, l'entraînement diverge.")
-        noise = ctl("n", c2.select_slider, "Bruit ajouté à l'entrée", steps(0.0, 1.0), format_func=fr2,
+        noise = ctl("n", c2.select_slider, "Bruit ajouté à l'entrée", slider_values(0.0, 1.0), format_func=fr_2dp,
                     help="0 : autoencodeur ordinaire. Sinon, l'entrée reçoit un bruit gaussien "
                          "x + σ·N(0, 1), σ étant ce réglage, et la cible reste l'image propre.")
         epochs = ctl("e", c3.slider, "Époques", 1, 100, help="Nombre de passages sur tout le jeu d'entraînement.")
@@ -113,9 +114,10 @@ except SpecError as exc:
     st.error(f"Réglage invalide : {exc}")
     st.stop()
 
-trainer = train_ui("train", spec, data, live=live_reconstructions)
-if trainer is not None and trainer.trained and state.get("train_promoted") is not state.train:
+run = train_ui("train", spec, data, live=live_reconstructions)
+if run is not None and run.trained and state.get("train_promoted") is not state.train:
     state.train_promoted = state.train  # once: a model uploaded afterwards stays current
+    trainer = run.trainer
     set_current_model(CurrentModel(trainer.model, trainer.model_config, trainer.spec.dataset, trainer.spec,
                                    trainer.history))
     st.rerun()  # the sidebar shows the new current model
@@ -123,7 +125,7 @@ if trainer is not None and trainer.trained and state.get("train_promoted") is no
 current = current_model()
 if current is not None and current.history is not None:
     st.subheader("Résultat")
-    results_ui(current, show_curves=trainer is None)  # no job: a model found again after a reload
+    results_ui(current, show_curves=run is None)  # no job: a model found again after a reload
 if current is not None:
     st.subheader("Dessiner un chiffre")
     drawn_reconstruction_ui("train_drawing", current.model, current.config.image_shape)

@@ -10,7 +10,8 @@ from ae_core import encode, pca_error_curve, reconstruct, train_val_split, trust
 from ae_core.data import MANIFOLDS
 from ae_core.latent import LatentPlane, latent_maps, probe_scores
 from ae_core.metrics import as_float
-from ae_core.recipes import curve_sizes, curve_spec, manifold_spec, map_spec, select_rows
+from ae_core.recipes import curve_sizes, curve_spec, manifold_spec, map_spec
+from ae_core.rows import select_rows
 from ui.address import Setting, apply_address, choice, link_ui
 from ui.charts import MAP_POINTS, cloud_figure, error_curve_figure, flat_map_figure, map_figure
 from ui.draw import drawn_on_maps_ui
@@ -43,9 +44,10 @@ def model_ui(data):
     if source == "page":
         st.caption(f"Perceptron multicouche, code de 2 nombres, sur {data.title} "
                    "(au plus 10 000 images d'entraînement).")
-        trainer = train_ui("latent_trainer", map_spec(data), data, start_label="Entraîner l'autoencodeur 2D")
-        if trainer is not None and trainer.trained:
-            return trainer.model, trainer.spec, trainer.train_idx, trainer.val_idx
+        run = train_ui("latent_trainer", map_spec(data), data, start_label="Entraîner l'autoencodeur 2D")
+        if run is not None and run.trained:
+            t = run.trainer
+            return t.model, t.spec, t.train_idx, t.val_idx
         return None
     current = current_model()
     if current is None:
@@ -126,11 +128,11 @@ def manifold_section():
     shape = st.radio("Forme", list(MANIFOLDS), format_func=MANIFOLDS.get, key="latent_shape", horizontal=True)
     cloud = manifold(shape)
     X, t = cloud.images.flatten(1).numpy(), cloud.labels.numpy()
-    trainer = train_ui("latent_manifold", manifold_spec(cloud), cloud, start_label="Entraîner l'autoencodeur 3 → 2 → 3")
+    run = train_ui("latent_manifold", manifold_spec(cloud), cloud, start_label="Entraîner l'autoencodeur 3 → 2 → 3")
     st.plotly_chart(cloud_figure(X, t, f"{MANIFOLDS[shape]} en 3D"), key="latent_3d", width="stretch")
     maps2d = {"ACP": LatentPlane(X).to_2d(X)}
-    if trainer is not None and trainer.trained:
-        maps2d = {"autoencodeur": encode(trainer.model, cloud.images).numpy(), **maps2d}
+    if run is not None and run.trained:
+        maps2d = {"autoencodeur": encode(run.trainer.model, cloud.images).numpy(), **maps2d}
     for col, (title, xy) in zip(st.columns(2), maps2d.items(), strict=False):
         col.plotly_chart(flat_map_figure(xy, t, f"Carte 2D de l'{title}"), key=f"latent_2d_{title}")
         col.metric(f"Fiabilité du voisinage, {title}", fr(trustworthiness(X, xy), ".3f"))

@@ -6,8 +6,11 @@ from ae_core.latent import LatentPlane, balanced_sample
 from ae_core.recipes import BETAS, beta_specs, generation_pair
 from ui.address import Setting, apply_address, choice, control, link_ui
 from ui.draw import drawing_ui
-from ui.fmt import fr, fr2
-from ui.generate import (
+from ui.fmt import fr, fr_2dp
+from ui.latent import decode_anywhere_ui
+from ui.lesson import closing_ui, lesson_ui
+from ui.live import shared_models, shared_train_ui, train_ui
+from ui.sections.generer import (
     beta_figure,
     codes_map,
     draws_ui,
@@ -18,9 +21,6 @@ from ui.generate import (
     prior_scores,
     sharpness_ui,
 )
-from ui.latent import decode_anywhere_ui
-from ui.lesson import closing_ui, lesson_ui
-from ui.live import shared_models, shared_train_ui, train_ui
 from ui.shell import route_through_app
 from ui.state import current_dataset, memo, persist, state
 
@@ -70,7 +70,7 @@ def beta_section(data, k):
     active = [sum(v > 0.01 for v in h.extra["kl_dim"][-1]) for h in histories]
     st.plotly_chart(beta_figure(BETAS, rec, kl), key="gen_beta_chart")
     scores = memo("gen_beta_scores", specs, lambda: [prior_scores(j, m) for m in models])
-    st.table({"β": [fr2(b) for b in BETAS], "reconstruction (nats)": [fr(v, ".1f") for v in rec],
+    st.table({"β": [fr_2dp(b) for b in BETAS], "reconstruction (nats)": [fr(v, ".1f") for v in rec],
               "KL (nats)": [fr(v, ".2f") for v in kl], f"dimensions actives (sur {k})": active,
               "lisibilité des tirages": [fr(s["lisibilite"], ".2f") for s in scores],
               "diversité": [fr(s["diversite"], ".2f") for s in scores],
@@ -87,19 +87,18 @@ persist(gen_latent=2, gen_beta=1.0)
 apply_address("generer", SETTINGS)
 c1, c2 = st.columns(2)
 k = ctl("k", c1.select_slider, "Taille du code", CODES, help="2 : les cartes montrent les codes eux-mêmes.")
-beta = ctl("beta", c2.select_slider, "β, le poids du terme KL du VAE", list(BETAS), format_func=fr2,
+beta = ctl("beta", c2.select_slider, "β, le poids du terme KL du VAE", list(BETAS), format_func=fr_2dp,
            help="0 : un autoencodeur bruité, sans loi a priori ; 1 : le VAE standard ; plus : codes plus "
                 "proches de N(0, I), reconstructions plus floues.")
 link_ui("generer", SETTINGS)
-train_ui("gen", generation_pair(data, k, beta), data, start_label="Entraîner l'autoencodeur puis le VAE")
-job = state.get("gen")
-if job is not None and job.trained and job.specs[0].dataset == data.name:
-    ae, vae = (t.model.eval() for t in job.trainers)
-    rows = balanced_sample(data.labels, 600, 0, pool=job.trainers[0].val_idx)
+run = train_ui("gen", generation_pair(data, k, beta), data, start_label="Entraîner l'autoencodeur puis le VAE")
+if run is not None and run.trained:
+    ae, vae = (t.model.eval() for t in run.trainers)
+    rows = balanced_sample(data.labels, 600, 0, pool=run.trainers[0].val_idx)
     labels = data.labels[rows].numpy()
     names = [f"n° {int(r)} (classe {data.class_names[c]})" for r, c in zip(rows[:40], labels[:40])]
     st.header("Tirer au hasard")
-    draws_ui(data, ae, vae, job.specs, job.trainers[0].train_idx)
+    draws_ui(data, ae, vae, run.specs, run.trainers[0].train_idx)
     st.header("L'encodeur donne une loi, pas un point")
     left, right = st.columns([1, 2])
     with left:

@@ -9,9 +9,9 @@ from ui.address import Setting, apply_address, choice, control, link_ui
 from ui.fmt import fr
 from ui.lesson import closing_ui, lesson_ui
 from ui.live import shared_models, shared_train_ui, train_ui
+from ui.sections.variantes import compression_ui, contractive_ui, price_figure, show_reconstructions, sparse_ui, vq_ui
 from ui.shell import route_through_app
-from ui.state import current_dataset, current_model, memo, persist, state
-from ui.variants import compression_ui, contractive_ui, price_figure, show_reconstructions, sparse_ui, vq_ui
+from ui.state import current_dataset, current_model, memo, persist
 
 NAMES = {"sparse": "Parcimonieux (L1 sur le code)", "contractive": "Contractif (pénalise la jacobienne)",
          "vq": "VQ-VAE (codes discrets)"}
@@ -54,16 +54,15 @@ st.caption(f"Réglage par défaut : λ = {fr(default, 'g')}, code de {latent} 
               "contractive": ", standardisé (chaque unité divisée par son écart type) dans les deux modèles."
               }.get(variant, "."))
 pair = (variant_spec(data, f"plain_{variant}"), variant_spec(data, variant))
-train_ui(f"var_{variant}", pair, data, start_label="Entraîner l'ordinaire puis la variante")
+run = train_ui(f"var_{variant}", pair, data, start_label="Entraîner l'ordinaire puis la variante")
 with st.expander("Code PyTorch équivalent de la variante"):
     st.code(pytorch_code(pair[1]), language="python")
-job = state.get(f"var_{variant}")
-if job is not None and job.trained and job.specs[0].dataset == data.name:
-    plain, model = (t.model.eval() for t in job.trainers)
-    val = data.images[job.trainers[1].val_idx[:500]]
+if run is not None and run.trained:
+    plain, model = (t.model.eval() for t in run.trainers)
+    val = data.images[run.trainers[1].val_idx[:500]]
     st.header("Ce que la pénalité change")
     show_reconstructions({"l'autoencodeur ordinaire": plain, "la variante": model}, val)
-    mse = [t.history.val_mse[-1] for t in job.trainers]
+    mse = [t.history.val_mse[-1] for t in run.trainers]
     st.caption(f"MSE par pixel en validation : ordinaire {fr(mse[0])}, variante {fr(mse[1])}.")
     if variant == "sparse":
         sparse_ui(plain, model, val)
@@ -80,5 +79,5 @@ if job is not None and job.trained and job.specs[0].dataset == data.name:
         "de l'autoencodeur ordinaire entraîné ici, en quelques secondes : entraînez le modèle par défaut sur la "
         "page « Entraîner », il deviendra le modèle courant et c'est lui que cette courbe quantifiera."))
     compression_ui(data, coder, model if variant == "vq" else None,
-                   (job.specs, current.key if coder is not plain else None))
+                   (run.specs, current.key if coder is not plain else None))
 closing_ui("variantes")

@@ -7,12 +7,27 @@ from pathlib import Path
 import pytest
 import torch
 
-from ae_core import load_dataset
+from ae_core import Dataset, RunSpec, Trainer, build_trainer, load_dataset
 
 # The app logs its own bugs and shows a French sentence; in tests they must surface as exceptions.
 os.environ["AE_DEBUG"] = "1"
 
 MNIST8K = Path(os.environ.get("AE_MNIST8K", Path(__file__).resolve().parents[2] / "shared/data/mnist8k"))
+
+
+_trained: dict[tuple[RunSpec, str, int], Trainer] = {}
+
+
+def trained(spec: RunSpec, data: Dataset) -> Trainer:
+    """The trainer of `spec` on `data` run to its end, once per test session: a training on the CPU is
+    deterministic (same spec, same data, same weights), so every test that needs this model shares
+    it. Read it; never train it further or change its weights."""
+    key = (spec, data.name, len(data))
+    if key not in _trained:
+        trainer = build_trainer(spec, data)
+        trainer.run()
+        _trained[key] = trainer
+    return _trained[key]
 
 
 def random_images(n: int = 4, size: int = 8, seed: int = 0) -> torch.Tensor:
@@ -25,6 +40,14 @@ def assert_french_error(exc_info, *words):
     msg = str(exc_info.value)
     for w in words:
         assert w in msg.lower(), msg
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
+def pytest_collection_modifyitems(items):
+    """The browser tests share one app server and one Chromium: one worker runs them all."""
+    for item in items:
+        if item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.xdist_group("browser"))
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -10,17 +10,14 @@ import torch
 from streamlit.testing.v1 import AppTest
 from torchvision import datasets
 
-import ui.jobs as jobs
+import runner.jobs as jobs
 import ui.live as live
 from ae_core import ModelConfig, build_model, save_checkpoint
 from tests.app_driver import APP, app, start_and_train, train_to_end
 from tests.conftest import require_mnist8k
+from tests.pages import routed_pages
 from ui.lesson import load_quiz
 from ui.state import CurrentModel
-
-PAGES = {"pages/accueil.py": "Atelier autoencodeurs", "pages/entrainer.py": "Entraîner un autoencodeur",
-         "pages/espace_latent.py": "Espace latent et ACP", "pages/debruitage.py": "Débruitage et restauration",
-         "pages/anomalies.py": "Détection d'anomalies"}
 
 
 def train_to_end_or_error(at, job, limit=100):
@@ -35,10 +32,10 @@ def weights(model):
     return torch.cat([p.detach().flatten() for p in model.parameters()])
 
 
-@pytest.mark.parametrize("page,title", PAGES.items())
-def test_every_page_renders_in_french(page, title):
-    at = app(page)
-    assert at.title[0].value == title
+@pytest.mark.parametrize("page", routed_pages(), ids=lambda p: p.name)
+def test_every_page_renders_in_french(page):
+    at = app(page.file)
+    assert at.title[0].value == page.heading
     assert not at.error, [e.value for e in at.error]
 
 
@@ -47,7 +44,7 @@ def test_home_shows_diagram_links_and_quiz_score(downloads):
     assert at.selectbox(key="dataset").value == "digits"  # the sidebar (AppTest draws it on the first page only)
     assert len(at.get("graphviz_chart")) == 1
     linked = {link.proto.page for link in at.get("page_link")}
-    assert linked == {"entrainer", "espace_latent", "debruitage", "anomalies", "generer", "variantes"}
+    assert linked == {p.url_path for p in routed_pages() if not p.default}  # the home page links every other
     assert at.download_button(key="quiz_download").proto.disabled  # nothing answered yet
     q0, q1 = load_quiz("accueil")[:2]
     at.radio(key="quiz_accueil_0").set_value(q0["answer"]).run()
@@ -68,6 +65,7 @@ def test_home_shows_diagram_links_and_quiz_score(downloads):
     assert rows[1][2] == q0["question"] and rows[1][5].startswith("20")  # an ISO timestamp
 
 
+@pytest.mark.slow
 def test_full_default_training_on_digits_beats_pca():
     at = start_and_train(app("pages/entrainer.py"), "train")
     trainer = at.session_state["train"].trainer
@@ -83,7 +81,7 @@ def test_full_default_training_on_digits_beats_pca():
 
 
 def test_moving_a_widget_mid_training_does_not_stop_it():
-    at = app("pages/entrainer.py")  # the default 100 epochs: many chunks
+    at = app("pages/entrainer.py")  # the default 100 epochs: many chunks, and time to move a widget
     at.button(key="train_start").click().run()
     job = at.session_state["train"]
     at.slider(key="train_latent").set_value(3).run()  # the learner moves a slider meanwhile
@@ -230,6 +228,7 @@ def test_a_model_of_a_dataset_that_fell_back_is_not_used_on_the_digits(tmp_path,
 
 def test_training_advances_on_the_server_while_the_browser_asks_nothing():
     at = app("pages/entrainer.py")
+    at.slider(key="train_epochs").set_value(30).run()
     at.button(key="train_start").click().run()
     job = at.session_state["train"]
     before = job.progress

@@ -7,7 +7,7 @@ import torch
 
 from ae_core import CheckpointError, ModelConfig, build_model, load_checkpoint, save_checkpoint
 from ae_core.checkpoint import MAX_FILE_BYTES
-from ae_core.models import MAX_PARAMETERS
+from ae_core.spec import MAX_PARAMETERS
 
 
 class Evil:

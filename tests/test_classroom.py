@@ -10,6 +10,7 @@ from tests.app_driver import APP, app, train_to_end
 
 def test_step_buttons_advance_one_batch_then_to_the_end_of_the_epoch():
     at = app("pages/entrainer.py")
+    at.slider(key="train_epochs").set_value(40).run()  # the steps, then about a second for the workers
     at.button(key="train_step").click().run()
     job = at.session_state["train"]
     t = job.trainer

@@ -10,13 +10,14 @@ from PIL import Image
 from ae_core.compress import (
     best_at,
     code_points,
-    coder_spec,
     jpeg_header_bytes,
     jpeg_points,
     pca_points,
     quantise,
 )
-from ae_core.recipes import build_trainer, default_spec
+from ae_core.recipes import coder_spec, default_spec
+from ae_core.train import build_trainer
+from tests.conftest import trained
 
 
 def test_quantisation_keeps_the_ends_and_its_error_shrinks_with_the_bits():
@@ -53,19 +54,20 @@ def test_points_on_digits_gain_with_the_budget(digits):
     assert best_at(pca, 0) is None
 
 
+@pytest.mark.xdist_group("mnist8k_default")  # shares tests.conftest.trained models
 @pytest.mark.slow
 def test_at_8_bytes_the_default_model_beats_pca_by_a_decibel_on_mnist8k(mnist8k):
     """The variants page's exercise 5: the training page's default model (code of 12), quantised, at
     8 bytes per image. Measured: 17.5 dB (12 numbers of 5 bits) against PCA's 16.1 on 300 images
-    (python -m ae_core.bench_variants --part compression: the model at k=16 gives 18.08 against
+    (python -m bench.variants --part compression: the model at k=16 gives 18.08 against
     16.15). At 16 bytes this small model is not enough: see the next test."""
-    trainer = build_trainer(default_spec(mnist8k), mnist8k)
-    trainer.run()
+    trainer = trained(default_spec(mnist8k), mnist8k)
     train, val = mnist8k.images[trainer.train_idx], mnist8k.images[trainer.val_idx[:300]]
     learned = code_points(trainer.model, train[:2000], val, "autoencodeur")
     assert best_at(learned, 64).psnr >= best_at(pca_points(train, val), 64).psnr + 1.0
 
 
+@pytest.mark.slow
 def test_at_16_bytes_the_larger_coder_beats_pca_by_a_decibel_on_mnist8k(mnist8k):
     """The issue's bar, on all 1,600 validation images: the larger coder (MLP 512-256, code of 32)
     quantised to 4 bits a number, 16 bytes per image. Measured: 19.76 dB against PCA's 18.18."""

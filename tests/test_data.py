@@ -6,7 +6,7 @@ import torch
 from torchvision import datasets
 
 from ae_core import DatasetUnavailable, load_dataset, make_manifold, to_float, train_val_split
-from ae_core.data import shifted_copies
+from ae_core.rows import shifted_copies
 
 
 def write_idx(folder, prefix, images: np.ndarray, labels: np.ndarray):

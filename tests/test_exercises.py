@@ -7,25 +7,30 @@ from sklearn.metrics import roc_auc_score
 
 from ae_core import build_trainer, default_spec, pca_error_curve, train_val_split
 from ae_core.anomaly import baseline_scores, scores
-from ae_core.recipes import one_class_rows, one_class_spec
+from ae_core.recipes import one_class_spec
+from ae_core.rows import one_class_rows
+from tests.conftest import trained
 
 
 def train_page(digits, k, bottleneck="linear"):
     spec = default_spec(digits, k)
     spec = dataclasses.replace(spec, model=dataclasses.replace(spec.model, bottleneck=bottleneck))
-    trainer = build_trainer(spec, digits)
-    trainer.run()
+    trainer = trained(spec, digits)
     train_idx, val_idx = train_val_split(digits)
     return trainer.history.val_mse[-1], float(pca_error_curve(digits.images[train_idx], digits.images[val_idx], [k])[0])
 
 
 @pytest.mark.parametrize("k, bottleneck, ae, pca", [(12, "linear", 0.009, 0.016), (2, "linear", 0.030, 0.053),
                                                     (2, "relu", 0.045, 0.053), (32, "linear", 0.008, 0.003)])
+@pytest.mark.xdist_group("digits_default")  # shares tests.conftest.trained models
+@pytest.mark.slow
+@pytest.mark.xdist_group("digits_default")  # shares tests.conftest.trained models
 def test_training_page_exercises(digits, k, bottleneck, ae, pca):
     got_ae, got_pca = train_page(digits, k, bottleneck)
     assert got_ae == pytest.approx(ae, rel=0.2) and got_pca == pytest.approx(pca, rel=0.15)
 
 
+@pytest.mark.slow
 def test_training_page_exercise_with_too_large_a_step(digits):
     trainer = build_trainer(default_spec(digits, 12, lr=1.0), digits)
     trainer.run()

@@ -1,13 +1,13 @@
-"""ui.jobs: trainers run one after another, errors in French, one chunk at a time when shared."""
+"""runner.jobs: trainers run one after another, errors in French, one chunk at a time when shared."""
 
 import threading
 import time
 
 import pytest
 
-import ui.jobs as jobs
+import runner.jobs as jobs
 from ae_core import RunSpec, TrainConfig, build_trainer, default_spec
-from ui.jobs import UNEXPECTED, Job, WorkerPool
+from runner.jobs import UNEXPECTED, Job, WorkerPool
 
 
 def quick(digits, **train):
@@ -71,6 +71,7 @@ def wait_for(condition, timeout=30.0):
     return condition()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("in_child", [True, False])
 def test_workers_train_without_anyone_asking_and_leave_paused_jobs_alone(digits, in_child):
     pool = WorkerPool(1, chunk_s=lambda: 0.01, in_child=in_child)
@@ -90,19 +91,20 @@ def test_workers_train_without_anyone_asking_and_leave_paused_jobs_alone(digits,
     pool.stop()
 
 
+@pytest.mark.slow
 def test_a_job_trained_in_the_child_matches_a_direct_run_and_its_end_is_logged(digits, caplog):
     pool = WorkerPool(1, chunk_s=lambda: 0.05)
     specs = [quick(digits), quick(digits, seed=1)]
     job = Job(specs, digits)
-    with caplog.at_level("INFO", logger="ui.jobs"):
+    with caplog.at_level("INFO", logger="runner.jobs"):
         pool.submit(job, "a")
         assert wait_for(lambda: job.done)
+        assert wait_for(lambda: "job of a done" in caplog.text)  # logged just after the end: wait for it here
     pool.stop()
     direct = build_trainer(specs[1], digits)
     direct.run()
     assert job.trained and job.trainers[1].history.val_loss == direct.history.val_loss
     assert job.trainers[1].images is digits.images  # never a copy of the dataset per job
-    assert "job of a done" in caplog.text
 
 
 def test_learners_take_turns_and_one_learners_jobs_queue_behind_each_other(digits):
@@ -137,5 +139,5 @@ def test_a_job_nobody_looks_at_is_paused_and_let_go(digits, monkeypatch):
     pool = WorkerPool(1, chunk_s=lambda: 0.01, in_child=False)
     job = Job([quick(digits, epochs=500)], digits)
     pool.submit(job, "a")
-    assert wait_for(lambda: not job.running, timeout=10)  # no panel refreshed job.seen
+    assert wait_for(lambda: not job.running, timeout=10)  # no panel refreshed job.last_seen
     assert pool.waiting() == 0 and not job.done

@@ -2,15 +2,13 @@
 
 import re
 import tomllib
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-PAGES = ["accueil", "entrainer", "espace_latent", "debruitage", "anomalies"]
+from tests.pages import ROOT, routed_pages
 
 
-@pytest.mark.parametrize("page_id", PAGES)
+@pytest.mark.parametrize("page_id", [p.name for p in routed_pages()])
 def test_page_has_lesson_and_quiz(page_id):
     lesson = (ROOT / "lessons" / f"{page_id}.md").read_text(encoding="utf-8")
     assert "Références" in lesson and len(lesson) > 1000
@@ -40,7 +38,7 @@ def test_quiz_choices_are_shuffled_with_a_fixed_seed_and_keep_their_answer():
     from ui.lesson import load_quiz
 
     positions, longest = [], []
-    for page_id in PAGES:
+    for page_id in [p.name for p in routed_pages()]:
         with open(ROOT / "lessons" / f"{page_id}.toml", "rb") as f:
             written = tomllib.load(f)["questions"]
         shown = load_quiz(page_id)

@@ -81,6 +81,9 @@ def deflate_bomb() -> bytes:
     return buf.getvalue()
 
 
+# Each case measures a fresh process (a few seconds each): the whole file is slow.
+pytestmark = pytest.mark.slow
+
 CASES = {
     "image 36 000 000 x 1": ("image", lambda: png(36_000_000, 1), "refused"),
     "image 9 000 x 4 000, one line": ("image", lambda: png(9000, 4000), "refused"),

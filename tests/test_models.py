@@ -76,3 +76,15 @@ def test_init_leaves_global_rng_alone():
 def test_bad_configs_raise_a_french_spec_error(kwargs, match):
     with pytest.raises(SpecError, match=match):
         ModelConfig(**kwargs)
+
+
+@pytest.mark.parametrize("config", [
+    ModelConfig(), ModelConfig("mlp", (1, 8, 8), 3, (16,)), ModelConfig("conv", (1, 28, 28), 8),
+    ModelConfig("conv", (1, 28, 28), None), ModelConfig("conv", (1, 8, 8), 4, variational=True),
+    ModelConfig("mlp", (1, 8, 8), 3, (16,), variational=True),
+    ModelConfig("vq", (1, 28, 28), 16, codebook=64, downsample=2), ModelConfig("vq", (1, 8, 8), 4, downsample=1),
+    ModelConfig("mlp", (1, 8, 8), 12, (32,), "standardised", penalty="contractive", weight=1e-3)],
+    ids=lambda c: f"{c.arch}-{c.latent_dim}-{'vae' if c.variational else c.penalty}")
+def test_the_parameter_count_is_the_built_models(config):
+    """ModelConfig counts without building (to refuse a model too large before it exists): the same count."""
+    assert config.parameter_count == count_parameters(build_model(config))

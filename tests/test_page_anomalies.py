@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from ae_core import load_dataset
 from ae_core.anomaly import confusion_at, threshold_mean_std
-from ae_core.recipes import one_class_rows
+from ae_core.rows import one_class_rows
 from tests.app_driver import memo, start_and_train
 
 PAGE = "pages/anomalies.py"
@@ -53,7 +53,7 @@ def test_images_training_then_threshold_and_presets(at):
     assert before["Rappel"][0] > 0.5  # digits: one digit against the nine others is easy
     assert before["Fausses alertes"][0] == pytest.approx(100 * confusion_at(test_s, y, slider.value).fpr, abs=0.1)
 
-    steps = np.linspace(0.0, max(test_s.max(), ref_s.max()), 201)  # the slider's steps (ui/scores.py)
+    steps = np.linspace(0.0, max(test_s.max(), ref_s.max()), 201)  # the slider's steps (ui/sections/anomalies.py)
     higher = float(steps[steps >= np.percentile(test_s, 99)][0])
     slider.set_value(higher).run()
     after = metrics(at)

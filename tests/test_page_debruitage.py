@@ -39,6 +39,7 @@ def test_page_renders_before_any_training(at):
     assert db(values[1]) < 20  # the noisy input at the default level 0.3
 
 
+@pytest.mark.slow
 def test_train_then_move_the_noise_slider_without_retraining(at):
     at.slider(key="debruitage_n").set_value(12).run()
     click(at, "Entraîner l'autoencodeur débruiteur")
@@ -62,6 +63,7 @@ def test_train_then_move_the_noise_slider_without_retraining(at):
     assert curve["autoencodeur débruiteur"][2] > curve["entrée bruitée"][2]  # level 0.3
 
 
+@pytest.mark.slow
 def test_inpainting_and_super_resolution_train_and_beat_their_baselines(at):
     click(at, "Entraîner l'autoencodeur avec masquage")
     train_to_end(at, f"{PREFIX}_inpaint")

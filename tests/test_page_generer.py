@@ -2,10 +2,13 @@
 
 import time
 
-from tests.app_driver import app, click, memo, start_and_train
+import pytest
+
+from tests.app_driver import app, click, memo, short_recipes, start_and_train
 
 
-def test_train_both_models_then_draw_judge_and_redraw():
+def test_train_both_models_then_draw_judge_and_redraw(monkeypatch):
+    short_recipes(monkeypatch, "generation_pair")
     at = app("pages/generer.py")
     assert "Le compromis β" in [h.value for h in at.header]
     start_and_train(at, "gen")
@@ -27,6 +30,7 @@ def test_train_both_models_then_draw_judge_and_redraw():
     assert len(at.get("plotly_chart")) >= 2  # the two maps
 
 
+@pytest.mark.slow
 def test_the_beta_trade_off_trains_five_vaes_once_and_shows_active_dimensions():
     at = app("pages/generer.py")
     at.button(key="gen_beta_start").click().run()

@@ -34,6 +34,7 @@ def at(monkeypatch):
     return at
 
 
+@pytest.mark.slow
 def test_page_trains_a_2d_autoencoder_and_compares_it_with_pca(at):
     assert at.title[0].value == "Espace latent et ACP"
     assert [h.value for h in at.header][:1] == ["Erreur selon la taille du code"]  # no model yet

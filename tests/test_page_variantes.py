@@ -2,11 +2,12 @@
 
 import pytest
 
-from tests.app_driver import app, memo, start_and_train
+from tests.app_driver import app, memo, short_recipes, start_and_train
 
 
 @pytest.mark.parametrize("variant", ["sparse", "contractive", "vq"])
-def test_each_variant_trains_beside_a_plain_autoencoder_and_shows_its_picture(variant):
+def test_each_variant_trains_beside_a_plain_autoencoder_and_shows_its_picture(variant, monkeypatch):
+    short_recipes(monkeypatch, "variant_spec")
     at = app("pages/variantes.py")
     at.radio(key="var_variant").set_value(variant).run()
     start_and_train(at, f"var_{variant}")
@@ -22,7 +23,8 @@ def test_each_variant_trains_beside_a_plain_autoencoder_and_shows_its_picture(va
     assert len(points["autoencodeur"]) == 8 and len(points["VQ-VAE"]) == (variant == "vq")
 
 
-def test_the_budget_slider_changes_what_each_method_gives():
+def test_the_budget_slider_changes_what_each_method_gives(monkeypatch):
+    short_recipes(monkeypatch, "variant_spec")
     at = app("pages/variantes.py")
     start_and_train(at, "var_sparse")
     captions = lambda: [img.proto.imgs[0].caption for img in at.get("image")]  # noqa: E731

@@ -1,4 +1,4 @@
-"""ae_core.recipes: the run specification, its flat form, the default recipes and build_trainer."""
+"""ae_core.recipes and ae_core.spec: the run specification, the default recipes and build_trainer."""
 
 import dataclasses
 
@@ -10,7 +10,6 @@ from ae_core import (
     Corruption,
     ModelConfig,
     Rows,
-    RunSpec,
     SpecError,
     TrainConfig,
     build_trainer,
@@ -26,12 +25,11 @@ from ae_core.recipes import (
     curve_spec,
     manifold_spec,
     map_spec,
-    one_class_rows,
     one_class_spec,
     restoration_spec,
-    select_rows,
     table_spec,
 )
+from ae_core.rows import one_class_rows, select_rows
 
 
 def all_specs(data):
@@ -45,31 +43,6 @@ def test_specs_are_hashable_and_equal_by_value(digits):
     assert a == b and hash(a) == hash(b) and len({a, b, default_spec(digits, 5)}) == 2
     with pytest.raises(dataclasses.FrozenInstanceError):
         a.dataset = "mnist"
-
-
-def test_flat_form_round_trips_with_plain_values(digits):
-    for spec in all_specs(digits):
-        flat = spec.to_flat()
-        assert all(isinstance(v, (str, int, float, bool)) for v in flat.values())
-        assert RunSpec.from_flat(flat) == spec
-        assert RunSpec.from_flat({k: str(v) for k, v in flat.items()}) == spec  # as read from an address
-    assert RunSpec.from_flat({"dataset": "digits", "model.image_shape": "1,8,8"}) == RunSpec(
-        "digits", ModelConfig(image_shape=(1, 8, 8)))
-
-
-@pytest.mark.parametrize("flat,words", [
-    ({"model.latent_dim": "deux"}, "model.latent_dim"),
-    ({"train.lr": "nan"}, "train.lr"),
-    ({"train.lr": "-1"}, "taux d'apprentissage"),
-    ({"rows.shifts": "peut-être"}, "rows.shifts"),
-    ({"model.colour": "bleu"}, "inconnus"),
-    ({"train.loss": "bce", "model.output": "linear"}, "sigmoïde"),
-    ({"corruption.kind": "super_resolution", "corruption.factor": "4", "model.image_shape": "1,6,6",
-      "model.arch": "mlp"}, "facteur"),
-])
-def test_bad_flat_values_raise_a_french_spec_error(flat, words):
-    with pytest.raises(SpecError, match=words):
-        RunSpec.from_flat({"dataset": "digits", **flat})
 
 
 def test_every_recipe_builds_its_trainer_through_build_trainer(digits):

@@ -18,7 +18,6 @@ from ae_core.restore import (
     median_filter,
     model_restorer,
     noise_curve,
-    psnr_each,
     region_psnr,
 )
 from tests.conftest import random_images as images
@@ -36,12 +35,6 @@ def test_region_psnr_closed_form_ignores_pixels_outside_the_mask():
 def test_region_psnr_rejects_an_empty_mask():
     with pytest.raises(ValueError):
         region_psnr(torch.zeros(1, 1, 4, 4), torch.zeros(1, 1, 4, 4), torch.zeros(1, 1, 4, 4, dtype=bool))
-
-
-def test_psnr_each_is_per_image():
-    x = torch.zeros(2, 1, 4, 4)
-    x_hat = torch.stack([torch.full((1, 4, 4), 0.1), torch.full((1, 4, 4), 0.01)])
-    assert psnr_each(x_hat, x) == pytest.approx([20.0, 40.0])
 
 
 def test_gaussian_blur_impulse_response_is_the_kernel():

@@ -8,6 +8,8 @@ import pytest
 import streamlit.commands.navigation as navigation
 from streamlit.runtime.pages_manager import PagesManager
 
+from tests.pages import routed_pages
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -24,8 +26,7 @@ def test_streamlit_still_has_the_switch_the_router_guard_flips():
 
 
 def test_pages_holds_only_the_pages_app_py_routes_to():
-    routed = {node.args[0].value for node in ast.walk(ast.parse((ROOT / "app.py").read_text()))
-              if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "Page"}
+    routed = {page.file for page in routed_pages()}
     files = {f"pages/{p.name}" for p in (ROOT / "pages").iterdir() if p.name != "__pycache__"}
     assert routed == files
 

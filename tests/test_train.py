@@ -79,9 +79,9 @@ class PenalisedMLP(MLPAutoencoder):
 
 
 def test_named_parts_of_the_objective_are_recorded_per_epoch(digits, monkeypatch):
-    import ae_core.models as models
+    import ae_core.build as build
 
-    monkeypatch.setattr(models, "MLPAutoencoder", PenalisedMLP)
+    monkeypatch.setattr(build, "MLPAutoencoder", PenalisedMLP)  # what the model factory builds
     trainer = small_trainer(digits, epochs=2)
     assert isinstance(trainer.model, PenalisedMLP)
     trainer.run()

@@ -17,7 +17,8 @@ from ae_core import (
     to_float,
 )
 from ae_core.describe import PENALTIES, pytorch_code
-from ae_core.recipes import build_trainer, variant_spec, variant_weights
+from ae_core.recipes import variant_spec, variant_weights
+from ae_core.train import build_trainer
 from ae_core.variants import code_jacobian, contraction, sensitivity, sparsity
 
 
@@ -106,11 +107,12 @@ def test_sparse_default_on_digits_silences_half_the_code_at_the_plain_error(digi
     assert sparsity(plain.model, val)["near_zero"] < sparsity(sparse.model, val)["near_zero"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["digits", "mnist8k"])
 def test_contraction_halves_the_scale_free_sensitivity_within_1_3_times_the_error(request, name):
     """The issue's bar at the page default, as the lesson says: the normalised Jacobian at most half
     the plain one's, the error at most 1.3 times. Measured over seeds 0-2
-    (python -m ae_core.bench_variants --part seeds): see the README's variants section."""
+    (python -m bench.variants --part seeds): see the README's variants section."""
     data = request.getfixturevalue(name)
     cae, plain = trained(data, "contractive"), trained(data, "plain_contractive")
     val = data.images[cae.val_idx]
@@ -122,9 +124,10 @@ def test_contraction_halves_the_scale_free_sensitivity_within_1_3_times_the_erro
     assert contracted["displacement"] < ordinary["displacement"]
 
 
+@pytest.mark.slow
 def test_the_contractive_price_sweep_trades_error_for_stability_on_digits(digits):
     """The exercise's claim about « Le prix de la pénalité »: as λ grows the normalised Jacobian falls
-    and the error rises (mnist8k: python -m ae_core.bench_variants --part price)."""
+    and the error rises (mnist8k: python -m bench.variants --part price)."""
     runs = [trained(digits, "contractive", weight=w) for w in variant_weights(digits, "contractive")[1]]
     val = digits.images[runs[0].val_idx]
     jacobians = [sensitivity(t.model, val)["jacobian"] for t in runs]
@@ -132,6 +135,7 @@ def test_the_contractive_price_sweep_trades_error_for_stability_on_digits(digits
     assert jacobians == sorted(jacobians, reverse=True) and errors == sorted(errors)
 
 
+@pytest.mark.slow
 def test_vq_vae_on_digits_uses_its_codebook_and_trains_the_same_in_chunks(digits):
     spec = variant_spec(digits, "vq")
     whole = trained(digits, "vq")

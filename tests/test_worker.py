@@ -1,4 +1,4 @@
-"""ae_core.worker: a training run in a child process gives the same trainer as one run here."""
+"""runner.worker: a training run in a child process gives the same trainer as one run here."""
 
 import gc
 import os
@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from ae_core import RunSpec, TrainConfig, build_trainer, default_spec
-from ae_core.worker import TrainingProcess
+from runner.worker import TrainingProcess
 
 
 @pytest.fixture(scope="module")
@@ -92,6 +92,7 @@ def test_a_bug_comes_back_as_a_traceback_and_a_dead_child_is_replaced(process, d
     assert process.step(fresh, 0.0)[1:] == (None, None) and fresh.history.batch_loss  # in a new child
 
 
+@pytest.mark.slow
 def test_the_child_forgets_a_training_whose_server_copy_is_gone(process, digits):
     gone = build_trainer(quick(digits), digits)
     process.step(gone, 0.0)

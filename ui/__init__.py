@@ -1,1 +1,2 @@
-"""What the pages share: the shell around them, session state, lessons, live training, charts."""
+"""Streamlit code. At this level, what two pages or more share: the shell around them, session state,
+lessons, live training, charts. ui/sections/<page>.py holds the sections that serve one page only."""

@@ -18,6 +18,7 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
+from ae_core.data import DEFAULT_DATASET
 from ui.state import on_dataset_change, state
 
 FLAGS = {"classe": "class_mode", "verrou": "class_lock"}  # address flag -> session key
@@ -125,7 +126,7 @@ def link_ui(page: str, settings: dict[str, Setting]) -> None:
     mark = f"_address_{page}"
     if f"{mark}_notice" in state:
         st.warning(state.pop(f"{mark}_notice"))
-    params = {"d": state.get("dataset", "digits")}
+    params = {"d": state.get("dataset", DEFAULT_DATASET)}
     params |= {short: _text(state[s.key]) for short, s in settings.items() if s.key in state}
     params |= {flag: "1" for flag, key in FLAGS.items() if state.get(key)}
     if not state.get("class_lock") and {k: st.query_params[k] for k in st.query_params} != params:

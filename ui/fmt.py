@@ -10,7 +10,7 @@ def fr(value: float, spec: str = ".4f") -> str:
     return format(value, spec).replace(",", "\u202f").replace(".", ",")
 
 
-def fr2(value: float) -> str:
+def fr_2dp(value: float) -> str:
     """A level between 0 and 1 with two decimals, for a slider's labels: 0,35."""
     return fr(value, ".2f")
 
@@ -30,7 +30,7 @@ def model_summary(config: ModelConfig) -> str:
     return f"{arch}, espace latent de dimension {config.latent_dim}"
 
 
-def steps(start: float, stop: float, step: float = 0.05) -> list[float]:
+def slider_values(start: float, stop: float, step: float = 0.05) -> list[float]:
     """Values from start to stop (both included) for a select_slider, whose labels `fr` writes the
     French way (a float st.slider shows a decimal point)."""
     return [round(start + i * step, 4) for i in range(round((stop - start) / step) + 1)]

@@ -1,12 +1,14 @@
-"""Rows and grids of images on a page, upscaled without blur."""
+"""Rows and grids of images on a page, upscaled without blur, and galleries of reconstruction errors."""
 
 from __future__ import annotations
 
+import numpy as np
 import streamlit as st
 import torch
 
+from ae_core.anomaly import error_maps
 from ae_core.images import mosaic, upscale
-from ae_core.metrics import reconstruct
+from ae_core.metrics import as_float, reconstruct
 from ui.fmt import fr
 from ui.state import memo
 
@@ -41,7 +43,16 @@ def live_reconstructions(trainer, moment: tuple) -> None:
     (same spec, same moment: same weights), so that a class's panels cost the server little."""
     images = trainer.images[trainer.val_idx[:8]]
     grid = memo("live_reconstructions", (trainer.spec, moment), lambda: mosaic(
-        torch.cat([images.float() / 255, reconstruct(trainer.model, images)]), ncols=8,
+        torch.cat([as_float(images), reconstruct(trainer.model, images)]), ncols=8,
         scale=4 if images.shape[-1] > 8 else 12))
     st.image(grid, caption="En haut : images mises de côté, jamais vues à l'entraînement. "
                            "En bas : leurs reconstructions actuelles.")
+
+
+def gallery(model, images: torch.Tensor, labels: list[str], values: np.ndarray, caption: str) -> None:
+    """Original | reconstruction | squared error per pixel, one column per uint8 image (N, C, H, W)."""
+    x_hat, err = error_maps(model, images)
+    err = err / err.amax().clamp_min(1e-8)
+    st.image(mosaic(torch.cat([as_float(images), x_hat, err]), ncols=len(images),
+                    scale=max(1, 96 // images.shape[-1])), caption=caption)
+    st.caption(" · ".join(f"{lab} ({fr(v, '.4f')})" for lab, v in zip(labels, values, strict=True)))

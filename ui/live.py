@@ -1,21 +1,24 @@
 """Live training on a page: start, pause, resume and reset buttons, and panels that show a job's progress.
 
-The training itself runs on the server (ui.jobs): a panel only looks, and redraws less often when
-many jobs are in line.
+The training itself runs on the server (runner.jobs): a panel only looks, and redraws less often when
+many jobs are in line. A page gets a `Run` back: every trainer of its job, never the job itself.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+import weakref
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from ae_core import Dataset, History, LearnerError, RunSpec, Trainer
+from runner.jobs import Job, pool
 from ui.charts import loss_figure
 from ui.fmt import fr, held_out, seconds
-from ui.jobs import Job, owner, pool
 from ui.state import state
 
 # How often a panel redraws while its job runs: TICK_S, and slower when many jobs are in line. The
@@ -23,6 +26,35 @@ from ui.state import state
 # learners redrawing each second, the server spent its time drawing and the trainings crawled).
 TICK_S = 1.0
 TICK_PER_JOB_S = 0.3
+# Each job's loss figure and what it shows: built once an epoch (~10 ms), for every session that looks.
+_figures: weakref.WeakKeyDictionary[Job, tuple] = weakref.WeakKeyDictionary()
+_figures_lock = threading.Lock()
+
+
+def owner() -> str:
+    """The session asking: its jobs queue behind each other."""
+    ctx = get_script_run_ctx()
+    return ctx.session_id if ctx is not None else "local"
+
+
+@dataclass(frozen=True)
+class Run:
+    """What a page gets of a learner's job: its specs and every trainer built so far (in order)."""
+
+    specs: tuple[RunSpec, ...]
+    trainers: tuple[Trainer, ...]
+    trained: bool  # every spec trained without error: the models are ready to use
+
+    @property
+    def trainer(self) -> Trainer:
+        """The last trainer: the one running, or the last spec's once all are done."""
+        return self.trainers[-1]
+
+    @classmethod
+    def of(cls, job: Job) -> Run:
+        return cls(job.specs, tuple(job.trainers), job.trained)
+
+
 # --- a learner's own job ----------------------------------------------------------------------
 
 def _start(key: str, spec: RunSpec | tuple[RunSpec, ...], data: Dataset, submit: bool = True) -> None:
@@ -64,15 +96,15 @@ def _reset(key: str) -> None:
 
 
 def train_ui(key: str, spec: RunSpec | tuple[RunSpec, ...], data: Dataset, start_label: str = "Démarrer l'entraînement",
-             live: Callable[[Trainer, tuple], None] | None = None) -> Trainer | None:
+             live: Callable[[Trainer, tuple], None] | None = None) -> Run | None:
     """Start / pause / resume / reset buttons and the live progress of the learner's job in state[key].
 
     Start trains `spec` on `data` (widgets moved later apply at the next start); a job trained on
     other data than the page now shows is put aside. `live(trainer, moment)` draws extra live content
     for `moment`, (epoch,) while training runs and (epoch, batch) while a teacher steps.
     « Un pas » and « Une époque » pause the job and advance it by one batch or to the epoch's end.
-    A tuple of specs trains them one after the other in one job (Job.trainers).
-    Returns the job's trainer (the last one running), or None before any start.
+    A tuple of specs trains them one after the other in one job.
+    Returns the job's Run (every trainer so far), or None before any start.
     """
     job = state.get(key)
     if job is not None and job.specs[0].dataset != (spec[0] if isinstance(spec, tuple) else spec).dataset:
@@ -97,7 +129,7 @@ def train_ui(key: str, spec: RunSpec | tuple[RunSpec, ...], data: Dataset, start
             st.error(state[f"{key}_error"])
         return None
     _panel(key, job, live)
-    return job.trainer
+    return Run.of(job)
 
 
 def tick_s() -> float:
@@ -108,7 +140,7 @@ def tick_s() -> float:
 def _panel(key: str, job: Job, live: Callable[[Trainer, tuple], None] | None = None) -> None:
     @st.fragment(run_every=tick_s() if job.running else None)
     def panel():
-        job.seen = time.monotonic()
+        job.last_seen = time.monotonic()
         if job.error:
             st.error(job.error)
         progress_ui(key, job)
@@ -137,17 +169,29 @@ def progress_ui(key: str, job: Job) -> None:
     if h.batch_loss:
         view = (len(job.trainers), len(h.train_loss), state.get(f"{key}_log", False), t.diverged_at,
                 None if job.running else len(h.batch_loss), state.get("class_mode"))
-        if job.figure is None or job.figure[0] != view:  # building a figure costs ~10 ms: once an epoch
-            job.figure = view, loss_figure(h, view[2], t.diverged_at, held_out(job.data, t.spec.rows),
-                                           t.steps_per_epoch)
-        st.plotly_chart(job.figure[1], key=f"{key}_chart")
+        with _figures_lock:
+            shown = _figures.get(job)
+            if shown is None or shown[0] != view:  # building a figure costs ~10 ms: once an epoch
+                shown = _figures[job] = view, loss_figure(h, view[2], t.diverged_at, held_out(job.data, t.spec.rows),
+                                                          t.steps_per_epoch)
+        st.plotly_chart(shown[1], key=f"{key}_chart")
 
 
 # --- one job for the whole class --------------------------------------------------------------
 
+@dataclass
+class SharedRun:
+    """A deterministic job trained once for every learner: the job while it trains, then its
+    histories (and its models, when kept)."""
+
+    job: Job | None
+    histories: list[History] | None = None
+    models: list | None = None
+
+
 @st.cache_resource
-def _shared() -> tuple[dict, threading.Lock]:
-    """specs -> Job while it runs, then -> its histories; one dict for every session of the process."""
+def _shared() -> tuple[dict[tuple[RunSpec, ...], SharedRun], threading.Lock]:
+    """specs -> SharedRun, one dict for every session of the process."""
     return {}, threading.Lock()
 
 
@@ -155,16 +199,16 @@ def _start_shared(specs: tuple[RunSpec, ...], data: Dataset) -> None:
     store, lock = _shared()
     with lock:
         if specs not in store:
-            store[specs] = Job(specs, data)
-            pool().submit(store[specs], "shared")
+            store[specs] = SharedRun(Job(specs, data))
+            pool().submit(store[specs].job, "shared")
 
 
 def _cancel_shared(specs: tuple[RunSpec, ...]) -> None:
     store, lock = _shared()
     with lock:
-        job = store.pop(specs, None)
-    if isinstance(job, Job):
-        job.pause()
+        entry = store.pop(specs, None)
+    if entry is not None and entry.job is not None:
+        entry.job.pause()
 
 
 def shared_train_ui(key: str, specs: tuple[RunSpec, ...], data: Dataset, start_label: str,
@@ -182,40 +226,46 @@ def shared_train_ui(key: str, specs: tuple[RunSpec, ...], data: Dataset, start_l
         if f"{key}_error" in state:
             st.error(state.pop(f"{key}_error"))
         return None
-    if isinstance(entry, Job):
-        if not entry.running and not entry.done:  # left alone too long, then visited again
-            pool().submit(entry, "shared")
+    job = entry.job
+    if job is None:
+        return entry.histories
+    if not job.running and not job.done:  # left alone too long, then visited again
+        pool().submit(job, "shared")
 
-        @st.fragment(run_every=tick_s())
-        def panel():
-            entry.seen = time.monotonic()
-            st.button("Annuler", key=f"{key}_cancel", on_click=_cancel_shared, args=(specs,),
-                      help="Arrête cet entraînement commun ; il pourra être relancé.")
-            progress_ui(key, entry)
-            if entry.done:
-                with lock:
-                    if entry.error:
-                        store.pop(specs, None)
-                        state[f"{key}_error"] = entry.error
-                    else:
-                        store[specs] = [t.history for t in entry.trainers]
-                        if keep_models:
-                            store["models", specs] = [t.model.eval() for t in entry.trainers]
-                st.rerun()
+    @st.fragment(run_every=tick_s())
+    def panel():
+        job.last_seen = time.monotonic()
+        st.button("Annuler", key=f"{key}_cancel", on_click=_cancel_shared, args=(specs,),
+                  help="Arrête cet entraînement commun ; il pourra être relancé.")
+        progress_ui(key, job)
+        if job.done:
+            with lock:
+                if job.error:
+                    store.pop(specs, None)
+                    state[f"{key}_error"] = job.error
+                elif entry.job is not None:
+                    entry.histories = [t.history for t in job.trainers]
+                    entry.models = [t.model.eval() for t in job.trainers] if keep_models else None
+                    entry.job = None
+            st.rerun()
 
-        panel()
-        return None
-    return entry
+    panel()
+    return None
 
 
 def shared_models(specs: tuple[RunSpec, ...]) -> list | None:
     """The models of a shared job started with keep_models, once trained (shared: never train them)."""
-    return _shared()[0].get(("models", specs))
+    entry = _shared()[0].get(specs)
+    return None if entry is None else entry.models
 
 
-def finished(key: str, dataset: str) -> Trainer | None:
-    """The trainer of the learner's job in state[key] once it trained on `dataset` without error, else None."""
+def last_run(key: str) -> Run | None:
+    """The Run of the learner's job in state[key], whatever its data and state (None: no job)."""
     job = state.get(key)
-    if job is None or not job.trained or job.specs[0].dataset != dataset:
-        return None
-    return job.trainer
+    return None if job is None else Run.of(job)
+
+
+def finished(key: str, dataset: str) -> Run | None:
+    """The Run of the learner's job in state[key] once it trained on `dataset` without error, else None."""
+    run = last_run(key)
+    return run if run is not None and run.trained and run.specs[0].dataset == dataset else None

@@ -19,20 +19,20 @@ from ui.lesson import restore_quiz
 from ui.state import keep_widgets, on_dataset_change, persist, restore_model, state
 
 log = logging.getLogger(__name__)
-if not logging.getLogger("ui").handlers:  # the app's own lines (a job's end, a page's bug) on stderr
-    _handler = logging.StreamHandler()
-    _handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    logging.getLogger("ui").addHandler(_handler)
-    logging.getLogger("ui").setLevel(logging.INFO)
-CPUS = os.cpu_count() or 1
-# One thread per training and as many trainings as cores: several learners train at once, and
-# threads that outnumber the cores make every chunk many times slower (measured: 15-30x).
+for _name in ("ui", "runner"):  # the app's own lines (a job's end, a page's bug) on stderr
+    if not logging.getLogger(_name).handlers:
+        _handler = logging.StreamHandler()
+        _handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        logging.getLogger(_name).addHandler(_handler)
+        logging.getLogger(_name).setLevel(logging.INFO)
+# One torch thread in each session's thread: threads that outnumber the cores make every torch call
+# many times slower (measured: 15-30x); the trainings have their own process (runner.jobs).
 THREADS = int(os.environ.get("AE_TORCH_THREADS", "1"))
 
 # Threads hand the GIL back and forth around every small torch operation; when other sessions
 # render pages meanwhile, the default 5 ms hand-over makes each such thread wait. It was measured
 # with trainings in the server's threads, which AE_TRAIN_IN_CHILD=0 still gives; trainings now run
-# in a child process (ui.jobs), and the interval was not measured again without them.
+# in a child process (runner.jobs), and the interval was not measured again without them.
 sys.setswitchinterval(float(os.environ.get("AE_SWITCH_INTERVAL", "0.0005")))
 
 

@@ -25,6 +25,7 @@ from ae_core import (
     save_checkpoint,
     train_val_split,
 )
+from ae_core.data import DEFAULT_DATASET
 from ui import saved
 
 state = st.session_state
@@ -49,7 +50,7 @@ def get_dataset(name: str) -> Dataset:
         return _load(name)
     except DatasetUnavailable as exc:
         st.error(str(exc))
-        return _load("digits")
+        return _load(DEFAULT_DATASET)
 
 
 def on_dataset_change() -> None:
@@ -59,7 +60,7 @@ def on_dataset_change() -> None:
         state.pop("dataset_error", None)
     except DatasetUnavailable as exc:
         state.dataset_error = str(exc)
-        state.dataset = "digits"
+        state.dataset = DEFAULT_DATASET
 
 
 @st.cache_data(show_spinner="Calcul de l'ACP de référence…")
@@ -72,7 +73,7 @@ def pca_val_mse(dataset: str, k: int) -> float:
 
 def current_dataset() -> Dataset:
     """The dataset the learner chose in the sidebar (digits by default)."""
-    return get_dataset(state.get("dataset", "digits"))
+    return get_dataset(state.get("dataset", DEFAULT_DATASET))
 
 
 # --- the current model ------------------------------------------------------------------------
@@ -121,11 +122,11 @@ def current_model() -> CurrentModel | None:
     The dataset shown is the one actually loaded: when MNIST cannot be had the pages fall back to the
     digits, and a 28 x 28 model must not meet 8 x 8 images.
     """
-    current, chosen = state.get("current_model"), state.get("dataset", "digits")
+    current, chosen = state.get("current_model"), state.get("dataset", DEFAULT_DATASET)
     try:
         shown = _load(chosen).name
     except DatasetUnavailable:
-        shown = "digits"  # what get_dataset falls back to
+        shown = DEFAULT_DATASET  # what get_dataset falls back to
     return current if current is not None and current.dataset == shown else None
 
 

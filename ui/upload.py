@@ -12,7 +12,7 @@ from ae_core.image_reader import read_image
 from ae_core.readers import ReaderError, breast_cancer_csv, parse_csv, prepare_table
 from ui.draw import drawing_ui
 from ui.fmt import fr
-from ui.scores import gallery
+from ui.images import gallery
 from ui.state import CurrentModel, adopt_checkpoint, persist, state
 
 NO_LABEL = "(aucune)"

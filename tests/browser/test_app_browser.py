@@ -5,17 +5,13 @@ import time
 import pytest
 
 from tests.browser.conftest import free_port, goto, shot, start_server, wait_ready
+from tests.pages import routed_pages
 
 pytestmark = pytest.mark.browser
 
-# The default page lives at the root address.
-PAGES = {"": "Atelier autoencodeurs", "entrainer": "Entraîner un autoencodeur",
-         "espace_latent": "Espace latent et ACP", "debruitage": "Débruitage et restauration",
-         "anomalies": "Détection d'anomalies"}
-
-
-@pytest.mark.parametrize("url_path,title", PAGES.items())
-def test_every_page_opens_by_its_address(page, url_path, title):
+@pytest.mark.parametrize("routed", routed_pages(), ids=lambda p: p.name)
+def test_every_page_opens_by_its_address(page, routed):
+    url_path, title = routed.address, routed.heading  # the default page lives at the root address
     goto(page, url_path)  # once to warm the server's caches for this page
     start = time.perf_counter()
     goto(page, url_path)

@@ -2,9 +2,9 @@
 
 A job trains one or more run specs in turn. One worker by default gives each learner in line a short
 chunk in turn; one learner's jobs queue behind each other. Each worker thread trains in a child
-process of its own (ae_core.worker), so trainings do not compete with the pages for the server's
+process of its own (runner.worker), so trainings do not compete with the pages for the server's
 interpreter lock. A job nobody has looked at for ABANDON_S seconds (a closed tab) is paused and let
-go. Nothing here draws anything: ui.live does.
+go. Nothing here draws anything or knows Streamlit: ui.live does, and names each job's owner.
 """
 
 from __future__ import annotations
@@ -18,10 +18,9 @@ from collections import OrderedDict, deque
 from collections.abc import Callable, Sequence
 
 import torch
-from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from ae_core import Dataset, LearnerError, RunSpec, Trainer, build_trainer
-from ae_core.worker import TrainingProcess
+from runner.worker import TrainingProcess
 
 CHUNK_S = float(os.environ.get("AE_CHUNK_SECONDS", "0.25"))  # training time a worker gives a job in one turn
 # One worker (one child process) by default, for a small server of 2 cores: one for the training,
@@ -49,11 +48,10 @@ class Job:
         self.trainers = [build_trainer(self.specs[0], data)]
         self.running = True  # the learner wants it to train; False once paused, or once its end was shown
         self.error: str | None = None
-        self.started = self.seen = time.monotonic()
+        self.started = self.last_seen = time.monotonic()
         self.finished: float | None = None  # monotonic time of the end, as the server saw it
-        self.owner = ""  # the session that submitted it
-        self.figure = None  # (what it shows, the loss figure): redrawn only when an epoch ends
-        self.away: TrainingProcess | None = None  # the child process that holds the whole trainer
+        self.owner = ""  # who submitted it (a session id): their jobs queue behind each other
+        self.in_process: TrainingProcess | None = None  # the child process that holds the whole trainer
         self.turns = 0  # chunks trained by the workers
         self.lock = threading.Lock()
 
@@ -87,10 +85,10 @@ class Job:
             self.lock.release()
 
     def _in_child(self, process: TrainingProcess, budget_s: float) -> None:
-        self.away = process
+        self.in_process = process
         whole, failure, trace = process.step(self.trainer, budget_s)
         if whole is not None:  # done or failed: the whole trainer is back
-            self.trainers[-1], self.away = whole, None
+            self.trainers[-1], self.in_process = whole, None
         if failure:
             raise LearnerError(failure)
         if trace:
@@ -125,20 +123,20 @@ class Job:
         """Stop training; returns once no chunk is running and the whole trainer is back from the child."""
         self.running = False
         with self.lock:
-            if self.away is not None:
+            if self.in_process is not None:
                 try:
-                    self.trainers[-1] = self.away.recall(self.trainer)
+                    self.trainers[-1] = self.in_process.recall(self.trainer)
                 except RuntimeError:
                     log.exception("recalling a training failed")
                     self.error = UNEXPECTED
-                self.away = None
+                self.in_process = None
 
 
 class WorkerPool:
     """Threads that advance jobs in turns: the learners in line each get a chunk, their jobs in order."""
 
     def __init__(self, workers: int, chunk_s: Callable[[], float] = lambda: CHUNK_S, in_child: bool = IN_CHILD):
-        self._line: OrderedDict[str, deque[Job]] = OrderedDict()  # owner -> their waiting jobs
+        self._queue: OrderedDict[str, deque[Job]] = OrderedDict()  # owner -> their waiting jobs
         self._busy: set[int] = set()  # ids of the jobs a worker holds right now
         self._changed = threading.Condition()
         self._chunk_s = chunk_s
@@ -164,8 +162,8 @@ class WorkerPool:
     def submit(self, job: Job, owner: str) -> None:
         """Queue a running job behind the owner's other jobs (once)."""
         with self._changed:  # under the lock: a worker taking a paused job out of line must not undo this
-            job.running, job.seen, job.owner = True, time.monotonic(), owner
-            jobs = self._line.setdefault(owner, deque())
+            job.running, job.last_seen, job.owner = True, time.monotonic(), owner
+            jobs = self._queue.setdefault(owner, deque())
             if job not in jobs:
                 jobs.append(job)
             self._changed.notify_all()
@@ -173,27 +171,27 @@ class WorkerPool:
     def waiting(self) -> int:
         """Jobs in line or being trained."""
         with self._changed:
-            return sum(len(jobs) for jobs in self._line.values())
+            return sum(len(jobs) for jobs in self._queue.values())
 
     def _take(self) -> Job | None:
         """The first runnable job of the next owner in line, who then goes to the back of it (None: stop)."""
         with self._changed:
             while not self._stopping:
                 now = time.monotonic()
-                for owner in list(self._line):
-                    jobs = self._line[owner]
-                    while jobs and (jobs[0].done or not jobs[0].running or now - jobs[0].seen > ABANDON_S):
+                for owner in list(self._queue):
+                    jobs = self._queue[owner]
+                    while jobs and (jobs[0].done or not jobs[0].running or now - jobs[0].last_seen > ABANDON_S):
                         left = jobs.popleft()  # finished, paused, or left alone: out of line
                         if left.running and not left.done:
                             left.running = False  # left alone: its page shows « Reprendre » if it comes back
                     if not jobs:
-                        del self._line[owner]
+                        del self._queue[owner]
                     elif id(jobs[0]) not in self._busy and not jobs[0].lock.locked():
                         # A job whose page holds it (drawing its model) keeps its place: it has the next turn.
-                        self._line.move_to_end(owner)
+                        self._queue.move_to_end(owner)
                         self._busy.add(id(jobs[0]))
                         return jobs[0]
-                self._changed.wait(timeout=0.02 if self._line else 1.0)
+                self._changed.wait(timeout=0.02 if self._queue else 1.0)
             return None
 
     def _work(self, process: TrainingProcess | None) -> None:
@@ -225,8 +223,3 @@ def pool() -> WorkerPool:
             _pool.append(WorkerPool(WORKERS))
         return _pool[0]
 
-
-def owner() -> str:
-    """The session asking (its jobs queue behind each other)."""
-    ctx = get_script_run_ctx()
-    return ctx.session_id if ctx is not None else "local"

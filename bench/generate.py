@@ -1,7 +1,7 @@
 """The generation page's figures, measured in one run: the judge's numbers, the ELBO, the wall times.
 
-    python -m ae_core.bench_generate --data ../shared/data/mnist8k                 # everything (~4 min)
-    python -m ae_core.bench_generate --data ../shared/data/mnist8k --part judge
+    python -m bench.generate --data ../shared/data/mnist8k                 # everything (~4 min)
+    python -m bench.generate --data ../shared/data/mnist8k --part judge
 
 judge: at the page's defaults (generation_pair: code of 2, β = 1), the judge's three numbers for 1,000
        VAE prior samples, plain-autoencoder samples from N(0, I) and from a Gaussian fitted to its
@@ -23,12 +23,15 @@ from pathlib import Path
 
 import torch
 
-from .data import Dataset, default_data_dir, load_dataset, to_float, train_val_split
-from .generate import judge_references, model_samples, prior_codes, train_judge
-from .latent import decode_codes
-from .models import ModelConfig, build_model
-from .recipes import BETAS, RunSpec, beta_specs, build_trainer, generation_pair
-from .train import TrainConfig
+from ae_core.build import build_model
+from ae_core.data import Dataset, default_data_dir, load_dataset, to_float
+from ae_core.generate import judge_pair, prior_codes, train_judge
+from ae_core.latent import decode_codes
+from ae_core.metrics import negative_elbo
+from ae_core.recipes import BETAS, beta_specs, generation_pair
+from ae_core.rows import train_val_split
+from ae_core.spec import ModelConfig, RunSpec, TrainConfig
+from ae_core.train import build_trainer
 
 SAMPLES = 1000
 
@@ -40,11 +43,7 @@ def judged_pair(data: Dataset, latent_dim: int = 2, beta: float = 1.0) -> tuple[
     for t in trainers:
         t.run()
     ae, vae = (t.model for t in trainers)
-    train_images = data.images[trainers[0].train_idx]
-    rows = {"vae": judge.scores(model_samples(vae, train_images, SAMPLES, 0, False)),
-            "ae": judge.scores(model_samples(ae, train_images, SAMPLES, 0, False)),
-            "ae_fit": judge.scores(model_samples(ae, train_images, SAMPLES, 0, True)),
-            **judge_references(judge, data, SAMPLES), "judge accuracy": {"accuracy": judge.accuracy}}
+    rows = judge_pair(judge, data, ae, vae, data.images[trainers[0].train_idx], SAMPLES)
     return rows, {"ae": trainers[0].history.seconds[-1], "vae": trainers[1].history.seconds[-1]}
 
 
@@ -59,14 +58,6 @@ def beta_rows(data: Dataset, latent_dim: int = 2) -> list[dict[str, float]]:
                      "active": sum(v > 0.01 for v in h.extra["kl_dim"][-1]), **judge.scores(samples)})
     return rows
 
-
-@torch.no_grad()
-def negative_elbo(model, images: torch.Tensor, seed: int = 0) -> float:
-    """Mean over images of BCE summed over the pixels + KL, one code drawn per image (seeded)."""
-    model.eval()
-    x = to_float(images)
-    _, parts = model.objective(x, x, "bce", torch.Generator().manual_seed(seed))
-    return float(parts["reconstruction"] + parts["kl"])
 
 
 def published_loop(model, images: torch.Tensor, seconds: float, batch_size: int = 128, seed: int = 0) -> int:

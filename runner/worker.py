@@ -32,11 +32,10 @@ from pathlib import Path
 
 import torch
 
-from .errors import LearnerError
-from .train import Trainer
+from ae_core.errors import LearnerError
+from ae_core.train import Trainer
 
 KEEP_BYTES = 512 * 2**20  # image tensors the child keeps, least recently used dropped first
-PROGRESS = ("epoch", "batch", "diverged_at", "history", "_epoch_seconds", "_train_seconds")
 
 
 class _Pickler(pickle.Pickler):
@@ -123,7 +122,7 @@ def _step(trainers: dict, key: int, budget_s: float) -> tuple:
         failure = str(exc)
     except Exception:  # noqa: BLE001 - the server logs it and tells the learner in French
         trace = traceback.format_exc()
-    progress = {name: getattr(trainer, name) for name in PROGRESS}
+    progress = trainer.progress_state()
     weights = None
     if trainer.epoch != epoch or trainer.diverged_at is not None:
         weights = [t.detach().cpu().numpy() for t in trainer.model.state_dict().values()]
@@ -208,12 +207,12 @@ class TrainingProcess:
         if self._conn is not None:
             self._conn.close()
         self._lost |= set(self._away)
-        # A plain `python -m ae_core.worker`, not multiprocessing's spawn: that one would run the
+        # A plain `python -m runner.worker`, not multiprocessing's spawn: that one would run the
         # parent's __main__ again in the child, and under Streamlit that is the app's script.
         ours, theirs = socket.socketpair()
         with theirs:
             self._process = subprocess.Popen(
-                [sys.executable, "-m", "ae_core.worker", str(theirs.fileno()), str(self.threads)],
+                [sys.executable, "-m", "runner.worker", str(theirs.fileno()), str(self.threads)],
                 pass_fds=[theirs.fileno()], cwd=Path(__file__).resolve().parents[1])
         self._conn = Connection(ours.detach())
         self._sent.clear()
@@ -258,8 +257,7 @@ class TrainingProcess:
 
 def _mirror(trainer: Trainer, progress: dict, weights: list | None) -> None:
     """Copy a chunk's progress, and weights when given, into the server's copy of the trainer."""
-    for name, value in progress.items():
-        setattr(trainer, name, value)
+    trainer.load_progress(progress)
     if weights is not None:
         with torch.no_grad():
             for tensor, array in zip(trainer.model.state_dict().values(), weights, strict=True):

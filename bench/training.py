@@ -1,7 +1,7 @@
 """Training benchmark: the course's loop against ae_core's trainer, measured in one run.
 
-    python -m ae_core.bench                                  # real MNIST from AE_DATA_DIR, else synthetic
-    AE_DATA_DIR=../shared/data/mnist8k python -m ae_core.bench
+    python -m bench.training                                  # real MNIST from AE_DATA_DIR, else synthetic
+    AE_DATA_DIR=../shared/data/mnist8k python -m bench.training
 """
 
 from __future__ import annotations
@@ -17,10 +17,12 @@ import numpy as np
 import torch
 from torch import nn
 
-from .data import default_data_dir, load_dataset
-from .metrics import reconstruction_errors
-from .models import ModelConfig, build_model
-from .recipes import RunSpec, build_trainer, default_spec, default_train
+from ae_core.build import build_model
+from ae_core.data import default_data_dir, load_dataset
+from ae_core.metrics import reconstruction_errors
+from ae_core.recipes import default_spec, default_train
+from ae_core.spec import ModelConfig, RunSpec
+from ae_core.train import build_trainer
 
 
 def gemm_gflops(n: int = 2048, repeats: int = 5) -> float:

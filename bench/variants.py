@@ -1,6 +1,6 @@
 """The variants' figures, measured in one run: what each penalty buys, what it costs, how long it trains.
 
-    python -m ae_core.bench_variants --data ../shared/data/mnist8k        # digits and mnist8k, 1 thread
+    python -m bench.variants --data ../shared/data/mnist8k        # digits and mnist8k, 1 thread
 
 For each dataset, each variant at its default (ae_core.recipes.variant_spec) beside the plain
 autoencoder of the same size: validation MSE, training seconds, and
@@ -16,7 +16,7 @@ and the time of one contractive penalty: the closed form against autograd (one b
 
 --part compression (mnist8k): PSNR at 8, 16, 32 and 64 bytes per image for PCA, autoencoders with a
 quantised code (the training page's recipe at k = 2, 4, 8, 16, 32, and the larger
-ae_core.compress.coder_spec at k = 8, 16, 32, 64), VQ-VAEs (grids 7×7 and 4×4,
+ae_core.recipes.coder_spec at k = 8, 16, 32, 64), VQ-VAEs (grids 7×7 and 4×4,
 K = 64 and 16), JPEG (without its header; the smallest real file too) and PNG.
 """
 
@@ -29,10 +29,11 @@ from pathlib import Path
 
 import torch
 
-from .compress import best_at, code_points, coder_spec, decoder_bytes, jpeg_points, pca_points, png_bytes, vq_point
-from .data import Dataset, default_data_dir, load_dataset
-from .recipes import build_trainer, default_spec, variant_spec, variant_weights
-from .variants import bits_per_image, contraction, sensitivity, sparsity
+from ae_core.compress import best_at, code_points, decoder_bytes, jpeg_points, pca_points, png_bytes, vq_point
+from ae_core.data import Dataset, default_data_dir, load_dataset
+from ae_core.recipes import coder_spec, default_spec, variant_spec, variant_weights
+from ae_core.train import build_trainer
+from ae_core.variants import bits_per_image, contraction, sensitivity, sparsity
 
 
 def trained(data: Dataset, variant: str, seed: int = 0, weight: float | None = None):

@@ -1,6 +1,6 @@
 """What one more learner costs the server in memory, with a trained model, a drawing and a settings link.
 
-    python -m tests.browser.session_memory --sessions 6
+    python -m bench.session_memory --sessions 6
 
 Each learner opens the training page through a settings link, trains the default model on digits,
 draws a digit, opens the anomaly page and trains there too, then stays connected. Prints the server's resident
@@ -11,7 +11,7 @@ for the caches every later learner shares).
 import argparse
 
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, draw_a_one, free_port, start_server, wait_ready
-from tests.browser.load import rss_mb
+from tests.browser.measure import rss_mb
 
 LINK = "entrainer?d=digits&a=mlp&k=2&w=128,64&b=linear&e=100"
 

@@ -1,7 +1,7 @@
 """Default recipes against their baselines, measured in one run: the figures the pages and README quote.
 
-    python -m ae_core.bench_recipes --data ../shared/data/mnist8k            # everything (about 20 min)
-    python -m ae_core.bench_recipes --data ../shared/data/mnist8k --part pca --ks 1,2,12,32,64
+    python -m bench.recipes --data ../shared/data/mnist8k            # everything (about 20 min)
+    python -m bench.recipes --data ../shared/data/mnist8k --part pca --ks 1,2,12,32,64
 
 pca:     the training page's default recipe against standard PCA at each code size (held-out squared
          error summed over the pixels, per image), digits and mnist8k.
@@ -21,10 +21,12 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .anomaly import baseline_scores, scores, threshold_percentile
-from .baselines import pca_error_curve
-from .data import Dataset, default_data_dir, load_dataset, shifted_copies, train_val_split
-from .recipes import build_trainer, default_spec, one_class_rows, one_class_spec
+from ae_core.anomaly import one_class_aucs
+from ae_core.baselines import pca_error_curve
+from ae_core.data import Dataset, default_data_dir, load_dataset
+from ae_core.recipes import default_spec, one_class_spec
+from ae_core.rows import one_class_rows, shifted_copies, train_val_split
+from ae_core.train import build_trainer
 
 
 def default_vs_pca(data: Dataset, k: int) -> tuple[float, float, float]:
@@ -40,19 +42,10 @@ def default_vs_pca(data: Dataset, k: int) -> tuple[float, float, float]:
 def one_class_run(data: Dataset, digit: int, contamination: float, seed: int) -> dict[str, float]:
     """ROC AUC of the autoencoder, PCA and Isolation Forest trained on one digit, tested on every test
     image, and the share of new normal test images above the autoencoder's 95th-centile threshold."""
-    from sklearn.metrics import roc_auc_score
-
     spec = one_class_spec(data, (digit,), contamination, seed=seed)
-    split = one_class_rows(data, spec.rows)
     trainer = build_trainer(spec, data)
     trainer.run()
-    test, y = data.images[split.test_idx], split.test_is_anomaly.numpy()
-    ae = scores(trainer.model, test).numpy()
-    base = baseline_scores(data.images[split.train_idx], test, spec.model.latent_dim, seed)
-    reference = scores(trainer.model, data.images[split.reference_idx]).numpy()
-    threshold = threshold_percentile(reference, 95)
-    return {"ae": roc_auc_score(y, ae), "pca": roc_auc_score(y, base["pca"]),
-            "forest": roc_auc_score(y, base["isolation_forest"]), "false_alarms": float((ae[~y] > threshold).mean())}
+    return one_class_aucs(trainer.model, data, one_class_rows(data, spec.rows), spec.model.latent_dim, seed)
 
 
 def one_class_table(data: Dataset, contamination: float, seeds=(0, 1, 2)) -> dict[str, np.ndarray]:

@@ -1,4 +1,4 @@
-"""Widgets for scored examples: a threshold with presets, the decisions it makes, galleries of errors."""
+"""The anomaly page's sections: a threshold with presets and the decisions it makes (galleries: ui.images)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,8 @@ from collections.abc import Hashable
 import numpy as np
 import pandas as pd
 import streamlit as st
-import torch
 
-from ae_core.anomaly import confusion_at, error_maps, threshold_mean_std, threshold_percentile
-from ae_core.images import mosaic
+from ae_core.anomaly import confusion_at, threshold_mean_std, threshold_percentile
 from ui.fmt import fr
 from ui.state import state
 
@@ -54,12 +52,3 @@ def decision_ui(s: np.ndarray, is_anomaly: np.ndarray, threshold: float) -> None
     cols[3].metric("F1", fr(c.f1, ".3f"), help="Moyenne harmonique de la précision et du rappel.")
     cols[4].metric("Fausses alertes", f"{fr(100 * c.fpr, '.1f')}\u202f%",
                    help="Part des exemples vraiment normaux qui sont signalés. Le 95ᵉ centile vise 5\u202f%.")
-
-
-def gallery(model, images: torch.Tensor, labels: list[str], values: np.ndarray, caption: str) -> None:
-    """Original | reconstruction | squared error per pixel, one column per uint8 image (N, C, H, W)."""
-    x_hat, err = error_maps(model, images)
-    err = err / err.amax().clamp_min(1e-8)
-    st.image(mosaic(torch.cat([images.float() / 255, x_hat, err]), ncols=len(images),
-                    scale=max(1, 96 // images.shape[-1])), caption=caption)
-    st.caption(" · ".join(f"{lab} ({fr(v, '.4f')})" for lab, v in zip(labels, values, strict=True)))
