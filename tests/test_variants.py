@@ -20,6 +20,7 @@ from ae_core.describe import PENALTIES, pytorch_code
 from ae_core.recipes import variant_spec, variant_weights
 from ae_core.train import build_trainer
 from ae_core.variants import code_jacobian, contraction, sensitivity, sparsity
+from tests.conftest import trained as trained_once
 
 
 @pytest.mark.parametrize("bottleneck", ["linear", "relu", "sigmoid", "standardised"])
@@ -93,9 +94,8 @@ def test_bad_variant_configs_are_refused():
 
 
 def trained(data, variant, **kw):
-    trainer = build_trainer(variant_spec(data, variant, **kw), data)
-    trainer.run()
-    return trainer
+    """The page's `variant` trained once per test session (the price sweep's default λ is the page's)."""
+    return trained_once(variant_spec(data, variant, **kw), data)
 
 
 def test_sparse_default_on_digits_silences_half_the_code_at_the_plain_error(digits):
@@ -108,6 +108,7 @@ def test_sparse_default_on_digits_silences_half_the_code_at_the_plain_error(digi
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("digits_contractive")  # shares tests.conftest.trained models
 @pytest.mark.parametrize("name", ["digits", "mnist8k"])
 def test_contraction_halves_the_scale_free_sensitivity_within_1_3_times_the_error(request, name):
     """The issue's bar at the page default, as the lesson says: the normalised Jacobian at most half
@@ -125,6 +126,7 @@ def test_contraction_halves_the_scale_free_sensitivity_within_1_3_times_the_erro
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("digits_contractive")  # shares tests.conftest.trained models
 def test_the_contractive_price_sweep_trades_error_for_stability_on_digits(digits):
     """The exercise's claim about « Le prix de la pénalité »: as λ grows the normalised Jacobian falls
     and the error rises (mnist8k: python -m bench.variants --part price)."""

@@ -66,21 +66,22 @@ def children_rss_mb(pid: int) -> float:
 
 
 def chromium_cpu_s() -> float:
-    """CPU seconds of every Chromium process now running (the load test's browsers)."""
+    """CPU seconds of the Chromium processes this process started, now running (the load test's browsers)."""
     total = 0.0
-    for proc in Path("/proc").iterdir():
+    for pid in family(os.getpid()):
         try:
-            if proc.name.isdigit() and "chrom" in (proc / "comm").read_text():
-                total += cpu_s(int(proc.name))
+            if "chrom" in (Path("/proc") / str(pid) / "comm").read_text():
+                total += cpu_s(pid)
         except OSError:
             continue
     return total
 
 
 def renice_load(server_pid: int, group_nice: int = 19) -> None:
-    """Lowest CPU priority for Playwright's driver and every Chromium process: in a classroom each
-    learner's browser runs on their own machine, not on the server's cores. (Renderers started
-    later inherit it; main() also lowers this script's own priority once the server runs.)
+    """Lowest CPU priority for this process's Playwright driver and Chromium (its descendants, the
+    server's aside; other browsers on the machine keep theirs): in a classroom each learner's browser
+    runs on their own machine, not on the server's cores. (Renderers started later inherit it;
+    main() also lowers this script's own priority once the server runs.)
 
     Where Linux groups processes by session for scheduling (autogroup), a process's nice value only
     counts inside its group, and Chromium runs in a session of its own: the browsers' group then got
@@ -88,11 +89,12 @@ def renice_load(server_pid: int, group_nice: int = 19) -> None:
     (never the server's own group, which Playwright's driver shares).
     """
     server_group = autogroup(server_pid)
-    for proc in Path("/proc").iterdir():
+    for pid in family(os.getpid()) - family(server_pid):
+        proc = Path("/proc") / str(pid)
         try:
-            if proc.name.isdigit() and (proc / "comm").read_text().strip().startswith(("chrom", "node")):
-                os.setpriority(os.PRIO_PROCESS, int(proc.name), 19)
-                if autogroup(int(proc.name)) not in (None, server_group):
+            if (proc / "comm").read_text().strip().startswith(("chrom", "node")):
+                os.setpriority(os.PRIO_PROCESS, pid, 19)
+                if autogroup(pid) not in (None, server_group):
                     (proc / "autogroup").write_text(str(group_nice))
         except OSError:
             continue
