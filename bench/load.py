@@ -152,12 +152,17 @@ def main():
         browser.close()
     times = r["server_times"]
     print(f"learners: {r['learners']}, pages showing « Résultat »: {r['finished']}, with an error: {len(r['errors'])}")
-    print(f"one training alone: {r['one_cpu_s']:.2f} s of server CPU, « Résultat » after {r['solo_page_s']:.1f} s")
+    if not args.no_time_bar:
+        print(f"one training alone: {r['one_cpu_s']:.2f} s of server CPU"
+              f", « Résultat » after {r['solo_page_s']:.1f} s")
     print(f"the {r['learners']} learners pressed « Démarrer » within {r['clicks_s']:.1f} s")
-    print(f"CPU-bound limit: {r['learners']} x {r['one_cpu_s']:.2f} s / {r['cores']} cores = {r['cpu_bound_s']:.1f} s")
+    if not args.no_time_bar:
+        print(f"CPU-bound limit: {r['learners']} x {r['one_cpu_s']:.2f} s / {r['cores']} cores "
+              f"= {r['cpu_bound_s']:.1f} s")
     if times:
         print(f"server-side completion (s): fastest {times[0]:.1f}, median {times[len(times) // 2]:.1f}, "
-              f"slowest {times[-1]:.1f} = {times[-1] / r['cpu_bound_s']:.2f} x the limit")
+              f"slowest {times[-1]:.1f}" + ("" if args.no_time_bar else
+                                            f" = {times[-1] / r['cpu_bound_s']:.2f} x the limit"))
     print(f"learners who saw a later starter finish more than a round of turns before them: {r['overtaken']}")
     print("« Résultat » on the page (s): " + ", ".join(f"{t:.1f}" for t in r["page_times"]))
     print(f"CPU during the {r['wall_s']:.0f} s of the run: server {r['server_cpu_s']:.1f} s, "
