@@ -86,15 +86,17 @@ def run(learners: int, browser, timeout_s: float = 600, lower_self: bool = False
         os.setpriority(os.PRIO_PROCESS, 0, 19)  # after the server started: it keeps its own priority
     try:
         renice_load(server.pid)
-        alone = open_pages(browser, url, 1)
+        alone = open_pages(browser, url, 1)  # without `solo`, the first of the learners
         one_session = rss_mb(server.pid)
-        pages = open_pages(browser, url, learners)
+        pages = open_pages(browser, url, learners) if solo else alone + open_pages(browser, url, learners - 1)
         all_sessions = rss_mb(server.pid)  # before any training: what a session costs by itself
+        more_sessions = learners if solo else learners - 1
         renice_load(server.pid)
         cpu0 = server_cpu_s(server.pid)
         solo_times, solo_errors, _ = train_together(alone, timeout_s) if solo else ({}, [], 0.0)
         one_cpu = server_cpu_s(server.pid) - cpu0 if solo else float("nan")
-        alone[0].context.close()
+        if solo:
+            alone[0].context.close()
         # The 30 learners press « Démarrer » within seconds, as a class does when the teacher says so:
         # their browsers get the CPU they need to click, then go back to the lowest priority.
         renice_load(server.pid, group_nice=0)
@@ -120,8 +122,9 @@ def run(learners: int, browser, timeout_s: float = 600, lower_self: bool = False
             "one_cpu_s": one_cpu, "cpu_bound_s": learners * one_cpu / cores, "cores": cores,
             "server_cpu_s": server_cpu, "browsers_cpu_s": browsers_cpu, "wall_s": wall,
             "solo_page_s": solo_times.get(0, float("nan")), "one_session_mb": one_session,
-            "all_sessions_mb": all_sessions, "peak_mb": peak[0], "training_peak_mb": peak[1], "clicks_s": clicks_s,
-            "per_session_mb": (all_sessions - one_session) / max(1, learners), "log": str(log)}
+            "all_sessions_mb": all_sessions, "sessions": 1 + more_sessions,
+            "peak_mb": peak[0], "training_peak_mb": peak[1], "clicks_s": clicks_s,
+            "per_session_mb": (all_sessions - one_session) / max(1, more_sessions), "log": str(log)}
 
 
 def verdict(r: dict, timed: bool = True) -> list[str]:
@@ -168,7 +171,7 @@ def main():
     print(f"CPU during the {r['wall_s']:.0f} s of the run: server {r['server_cpu_s']:.1f} s, "
           f"browsers {r['browsers_cpu_s']:.1f} s")
     print(f"server RSS: {r['one_session_mb']:.0f} MB with one session, {r['all_sessions_mb']:.0f} MB with "
-          f"{r['learners'] + 1} (before training), peak {r['peak_mb']:.0f} MB while training; one more session: "
+          f"{r['sessions']} (before training), peak {r['peak_mb']:.0f} MB while training; one more session: "
           f"{r['per_session_mb']:.1f} MB; training process: peak {r['training_peak_mb']:.0f} MB")
     problems = verdict(r, timed=not args.no_time_bar)
     print("PASS" if not problems else "FAIL: " + "; ".join(problems))

@@ -81,8 +81,8 @@ def deflate_bomb() -> bytes:
     return buf.getvalue()
 
 
-# Each case measures a fresh process (a few seconds each): the whole file is slow.
-pytestmark = pytest.mark.slow
+# Each case measures a fresh process (a few seconds each): the whole file is slow, on one worker (one baseline).
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("memory")]
 
 CASES = {
     "image 36 000 000 x 1": ("image", lambda: png(36_000_000, 1), "refused"),

@@ -9,6 +9,8 @@ import torch
 from ae_core import RunSpec, TrainConfig, build_trainer, default_spec
 from runner.worker import TrainingProcess
 
+pytestmark = pytest.mark.xdist_group("worker")  # one worker starts the module's child process
+
 
 @pytest.fixture(scope="module")
 def process():
