@@ -8,8 +8,9 @@ line at the job's end), the time until their page shows « Résultat », the CPU
 and, separately, of the browsers, and the server's memory. Fails (exit code 1) when a learner does
 not finish, shows an error, when a learner is overtaken by more than a round of turns, or when the
 slowest server-side completion exceeds twice the CPU-bound limit: N x one training's server CPU
-seconds / cores. With --no-time-bar only the first two count, and nobody trains alone first: the
-CI's small run (tests/browser/test_load.py) shares its machine with other work, so its times say little.
+seconds / cores. With --no-time-bar only the first two count, nobody trains alone first and the
+browsers keep their priority: the CI's small run (tests/browser/test_load.py) shares its machine
+with other work, so its times say little.
 """
 
 import argparse
@@ -67,7 +68,9 @@ def open_pages(browser, url: str, n: int) -> list:
 
 def run(learners: int, browser, timeout_s: float = 600, lower_self: bool = False, solo: bool = True) -> dict:
     """One learner alone (unless not `solo`: no CPU-bound limit then), then `learners` at once, in
-    contexts of `browser`; returns the measured figures."""
+    contexts of `browser`; returns the measured figures. Only a timed run (`solo`) lowers the
+    browsers' priority, so that the server's times are its own."""
+    lower = renice_load if solo else (lambda *args, **kwargs: None)
     log = Path(tempfile.mkstemp(prefix="ae-load-", suffix=".log")[1])
     port = free_port()
     with open(log, "w") as err:
@@ -85,13 +88,13 @@ def run(learners: int, browser, timeout_s: float = 600, lower_self: bool = False
     if lower_self:
         os.setpriority(os.PRIO_PROCESS, 0, 19)  # after the server started: it keeps its own priority
     try:
-        renice_load(server.pid)
+        lower(server.pid)
         alone = open_pages(browser, url, 1)  # without `solo`, the first of the learners
         one_session = rss_mb(server.pid)
         pages = open_pages(browser, url, learners) if solo else alone + open_pages(browser, url, learners - 1)
         all_sessions = rss_mb(server.pid)  # before any training: what a session costs by itself
         more_sessions = learners if solo else learners - 1
-        renice_load(server.pid)
+        lower(server.pid)
         cpu0 = server_cpu_s(server.pid)
         solo_times, solo_errors, _ = train_together(alone, timeout_s) if solo else ({}, [], 0.0)
         one_cpu = server_cpu_s(server.pid) - cpu0 if solo else float("nan")
@@ -99,9 +102,9 @@ def run(learners: int, browser, timeout_s: float = 600, lower_self: bool = False
             alone[0].context.close()
         # The 30 learners press « Démarrer » within seconds, as a class does when the teacher says so:
         # their browsers get the CPU they need to click, then go back to the lowest priority.
-        renice_load(server.pid, group_nice=0)
+        lower(server.pid, group_nice=0)
         server0, browsers0, wall0 = server_cpu_s(server.pid), chromium_cpu_s(), time.perf_counter()
-        finished, errors, clicks_s = train_together(pages, timeout_s, after_clicks=lambda: renice_load(server.pid))
+        finished, errors, clicks_s = train_together(pages, timeout_s, after_clicks=lambda: lower(server.pid))
         wall = time.perf_counter() - wall0
         server_cpu, browsers_cpu = server_cpu_s(server.pid) - server0, chromium_cpu_s() - browsers0
         for page in pages:
@@ -151,7 +154,7 @@ def main():
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        r = run(args.learners, browser, lower_self=True, solo=not args.no_time_bar)
+        r = run(args.learners, browser, lower_self=not args.no_time_bar, solo=not args.no_time_bar)
         browser.close()
     times = r["server_times"]
     print(f"learners: {r['learners']}, pages showing « Résultat »: {r['finished']}, with an error: {len(r['errors'])}")
