@@ -4,7 +4,9 @@ Loading checks everything a later use relies on, cheapest first, and allocates n
 the checks: the file size, the uncompressed size of the archive's members (a deflate bomb), the
 metadata's types, the configuration (validated, its parameter count bounded, its image shape that of
 the dataset it names) and only then the weights, which must fit the configuration and be finite and
-of a sane size.
+of a sane size, and the buffers, which must also lie in their domain (a variance is positive).
+`check_outputs` then runs the model on a few images of its dataset. Whatever fails while a file is
+read or its model built becomes a French `CheckpointError`.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from torch import nn
 from .build import build_model
 from .data import DATASETS, SHAPES
 from .errors import LearnerError
+from .metrics import as_float
 from .spec import ModelConfig
 
 FORMAT = "atelier-autoencodeurs/checkpoint"
@@ -27,6 +30,8 @@ VERSION = 1
 MAX_FILE_BYTES = 5 * 1024 * 1024  # the server's upload limit
 MAX_UNPACKED_BYTES = 8 * 1024 * 1024  # MAX_PARAMETERS float32 weights and the file's small records
 MAX_WEIGHT = 1e4  # trained weights stay far below; 1e30 or infinities can only output garbage
+POSITIVE_BUFFERS = ("running_var", "ema_count")  # a code's variance (models.Standardise), a VQ code's use
+CHECKED_IMAGES = 16
 
 
 class CheckpointError(LearnerError):
@@ -103,10 +108,27 @@ def load_checkpoint(data: bytes) -> tuple[nn.Module, ModelConfig, dict[str, Any]
                for v in state.values() if v.numel()):
         raise CheckpointError("Les poids de ce modèle sont infinis, indéfinis (NaN) ou démesurés : il ne "
                               "produirait que du bruit. Réentraînez-le puis téléchargez-le à nouveau.")
-    model = build_model(config)
+    if not all((v > 0).all() for k, v in state.items() if k.endswith(POSITIVE_BUFFERS)):
+        raise CheckpointError("Ce modèle enregistre une variance ou un compte négatif ou nul : le fichier "
+                              "a été modifié. Réentraînez-le puis téléchargez-le à nouveau.")
     try:
+        model = build_model(config)
         model.load_state_dict(state)
-    except (RuntimeError, KeyError, TypeError) as exc:  # missing, extra or misshapen weights
+    except Exception as exc:  # noqa: BLE001 - missing, extra or misshapen weights, or a config torch refuses
         raise CheckpointError(DAMAGED) from exc
     model.eval()
     return model, config, dict(meta)
+
+
+def check_outputs(model: nn.Module, images: torch.Tensor) -> None:
+    """Refuse (CheckpointError) a model whose codes or reconstructions of the first CHECKED_IMAGES of
+    `images` (N, C, H, W), its dataset's, are not finite numbers, or that fails on them."""
+    try:
+        with torch.no_grad():
+            z = model.encode(as_float(images[:CHECKED_IMAGES]))
+            finite = bool(torch.isfinite(z).all() and torch.isfinite(model.decode(z)).all())
+    except Exception as exc:  # noqa: BLE001 - a model file must never crash a page
+        raise CheckpointError(DAMAGED) from exc
+    if not finite:
+        raise CheckpointError("Ce modèle donne des nombres indéfinis (NaN) ou infinis sur les images de son "
+                              "jeu de données : le fichier a été modifié. Réentraînez-le puis téléchargez-le.")

@@ -44,16 +44,19 @@ def _size(shape: tuple[int, ...]) -> str:
 
 
 def architecture_dot(config: ModelConfig) -> str:
-    """A left-to-right Graphviz (DOT) diagram: x -> encoder layers -> z -> decoder layers -> x_hat."""
+    """A left-to-right Graphviz (DOT) diagram: x -> encoder layers -> z -> decoder layers -> x_hat.
+    A VAE's encoder gives μ and log σ², two numbers per code number; z is drawn from them."""
     model = build_model(config)
     with torch.no_grad():
         x = torch.zeros(1, *config.image_shape)
         flat = config.arch == "mlp"
         enc = _shapes(model.encoder, x.flatten(1) if flat else x)
-        dec = _shapes(model.decoder, torch.zeros(1, *enc[-1]))
+        code = (config.latent_dim,) if config.variational else enc[-1]
+        dec = _shapes(model.decoder, torch.zeros(1, *code))
+    drawn = f"\\n(μ et log σ² : 2 × {config.latent_dim})" if config.variational else ""
     nodes = [("x", f"entrée x\\n{_size(config.image_shape)}", "#dbeafe")]
     nodes += [(f"e{i}", _size(s), "#bfdbfe") for i, s in enumerate(enc[:-1])]
-    nodes += [("z", f"code z\\n{_size(enc[-1])}", "#fde68a")]
+    nodes += [("z", f"code z\\n{_size(code)}{drawn}", "#fde68a")]
     nodes += [(f"d{i}", _size(s), "#bbf7d0") for i, s in enumerate(dec[:-1])]
     nodes += [("xh", f"sortie x̂\\n{_size(config.image_shape)}", "#dcfce7")]
     lines = ["digraph autoencodeur {", "  rankdir=LR;",

@@ -14,3 +14,9 @@ class LearnerError(ValueError):
 
 class SpecError(LearnerError):
     """A run specification (model, training, corruption, rows) that cannot be trained."""
+
+
+def quote(value, limit: int = 40) -> str:
+    """`value` as text for a French message, cut to `limit` characters (a hostile value can be huge)."""
+    text = str(value)
+    return text if len(text) <= limit else text[:limit] + "…"

@@ -10,10 +10,11 @@ on a CPU. This module sits on the ground floor: it imports no model and no train
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass, field
 
 from .corruption import Corruption
-from .errors import SpecError
+from .errors import SpecError, quote
 from .objectives import LOSSES
 
 ARCHS = ("mlp", "conv", "vq")
@@ -25,6 +26,18 @@ SCHEDULES = ("onecycle", "constant")  # of the learning rate
 # 4.8 MB of float32 weights, under the server's 5 MB upload limit, so it can be uploaded again.
 MAX_PARAMETERS = 1_200_000
 MAX_INPUT = 4096  # numbers per example: 28 x 28 images, 64 x 64 at most, or a table's columns
+
+
+def _integer(name: str, value) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise SpecError(f"Le champ « {name} » doit être un nombre entier (reçu : {quote(value)}).")
+    return int(value)
+
+
+def _number(name: str, value) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+        raise SpecError(f"Le champ « {name} » doit être un nombre fini (reçu : {quote(value)}).")
+    return float(value)
 
 
 @dataclass(frozen=True)
@@ -50,19 +63,14 @@ class ModelConfig:
     downsample: int = 2
 
     def __post_init__(self):
-        object.__setattr__(self, "image_shape", tuple(int(s) for s in self.image_shape))
-        object.__setattr__(self, "hidden", tuple(int(h) for h in self.hidden))
-        for name in ("beta", "weight", "rate"):
-            object.__setattr__(self, name, float(getattr(self, name)))
-        if not isinstance(self.variational, bool):
-            raise SpecError("Le champ « variational » doit valoir vrai ou faux.")
+        self._check_types()
         if self.arch not in ARCHS:
-            raise SpecError(f"Architecture inconnue « {self.arch} » : choisissez « mlp », « conv » ou « vq ».")
+            raise SpecError(f"Architecture inconnue « {quote(self.arch)} » : choisissez « mlp », « conv » ou « vq ».")
         if self.bottleneck not in BOTTLENECKS:
-            raise SpecError(f"Activation du goulot inconnue « {self.bottleneck} » : « linear », « relu », "
+            raise SpecError(f"Activation du goulot inconnue « {quote(self.bottleneck)} » : « linear », « relu », "
                             "« sigmoid » ou « standardised ».")
         if self.output not in OUTPUTS:
-            raise SpecError(f"Sortie inconnue « {self.output} » : « sigmoid » ou « linear ».")
+            raise SpecError(f"Sortie inconnue « {quote(self.output)} » : « sigmoid » ou « linear ».")
         if len(self.image_shape) != 3 or min(self.image_shape) < 1:
             raise SpecError(f"La forme des images doit être (canaux, hauteur, largeur), reçu {self.image_shape}.")
         if self.latent_dim is None and self.arch != "conv":
@@ -88,9 +96,26 @@ class ModelConfig:
             raise SpecError(f"Ce modèle aurait {n} poids, au-delà de la limite de {limit} (un fichier de "
                             "5 Mo) : réduisez les largeurs des couches ou la taille du code.")
 
+    def _check_types(self) -> None:
+        """Every field of the type it must have (a file can hold anything), sizes as exact integers."""
+        for name in ("image_shape", "hidden"):
+            value = getattr(self, name)
+            if not isinstance(value, tuple | list) or len(value) > 16:
+                raise SpecError(f"Le champ « {name} » doit être une courte liste d'entiers (reçu : {quote(value)}).")
+            object.__setattr__(self, name, tuple(_integer(name, v) for v in value))
+        for name in ("codebook", "downsample", *(("latent_dim",) if self.latent_dim is not None else ())):
+            object.__setattr__(self, name, _integer(name, getattr(self, name)))
+        for name in ("beta", "weight", "rate"):
+            object.__setattr__(self, name, _number(name, getattr(self, name)))
+        for name in ("arch", "bottleneck", "output", "penalty"):
+            if not isinstance(getattr(self, name), str):
+                raise SpecError(f"Le champ « {name} » doit être un texte (reçu : {quote(getattr(self, name))}).")
+        if not isinstance(self.variational, bool):
+            raise SpecError("Le champ « variational » doit valoir vrai ou faux.")
+
     def _check_variant(self) -> None:
         if self.penalty not in PENALTIES:
-            raise SpecError(f"Pénalité inconnue « {self.penalty} ».")
+            raise SpecError(f"Pénalité inconnue « {quote(self.penalty)} ».")
         if not (0 <= self.weight <= 1e4 and math.isfinite(self.weight)) or not 0 < self.rate < 1:
             raise SpecError("Le poids de la pénalité doit être positif et le taux cible entre 0 et 1.")
         if self.penalty != "none" and (self.arch != "mlp" or self.variational or self.latent_dim is None):

@@ -1,12 +1,15 @@
+import dataclasses
 import io
 import pickle
 import zipfile
 
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from ae_core import CheckpointError, ModelConfig, build_model, load_checkpoint, save_checkpoint
-from ae_core.checkpoint import MAX_FILE_BYTES
+from ae_core import CheckpointError, ModelConfig, SpecError, build_model, load_checkpoint, save_checkpoint
+from ae_core.checkpoint import MAX_FILE_BYTES, check_outputs
 from ae_core.spec import MAX_PARAMETERS
 
 
@@ -124,3 +127,69 @@ def test_the_largest_model_the_app_builds_fits_the_upload_limit():
     assert load_checkpoint(data)[1] == config
     widest = MAX_PARAMETERS * 4 + 64 * 1024  # every weight as float32, plus the file's records
     assert widest <= MAX_FILE_BYTES
+
+
+# Any value a hand-edited file can hold, in any field: refused with a French CheckpointError, or a
+# configuration whose model builds and runs. Never another exception (it would reach the learner).
+HOSTILE = st.one_of(
+    st.none(), st.booleans(), st.integers(-2**70, 2**70), st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=60), st.sampled_from(["mlp", "conv", "vq", "relu", "sigmoid", "standardised", "l1",
+                                           "rate", "contractive", "linear"]),
+    st.lists(st.one_of(st.integers(-3, 600), st.floats(-3, 600)), max_size=4),
+    st.tuples(st.integers(0, 2), st.integers(-1, 70), st.integers(-1, 70)),
+)
+FIELDS = [f.name for f in dataclasses.fields(ModelConfig)]
+
+
+@settings(max_examples=150, deadline=None)
+@given(edits=st.dictionaries(st.sampled_from(FIELDS), HOSTILE, min_size=1, max_size=3))
+def test_any_configuration_in_a_file_is_refused_in_french_or_works(edits):
+    content = edited(lambda blob: blob["config"].update(edits))
+    try:
+        model, config, _ = load_checkpoint(content)
+    except CheckpointError as exc:
+        assert str(exc)[0].isupper()
+        return
+    assert model(torch.zeros(2, *config.image_shape)).shape == (2, *config.image_shape)
+
+
+@settings(max_examples=150, deadline=None)
+@given(field=st.sampled_from(FIELDS), value=HOSTILE)
+def test_a_configuration_is_checked_field_by_field_before_anything_is_built(field, value):
+    try:
+        config = ModelConfig(**{field: value})
+    except SpecError:
+        return
+    for name in ("latent_dim", "codebook", "downsample"):
+        value = getattr(config, name)
+        assert value is None or (type(value) is int and value >= 1)
+    assert all(type(v) is int for v in (*config.image_shape, *config.hidden))
+    assert all(type(getattr(config, n)) is float for n in ("beta", "weight", "rate"))
+
+
+@pytest.mark.parametrize("config,buffer,value", [
+    (ModelConfig(image_shape=(1, 8, 8), latent_dim=3, bottleneck="standardised", penalty="contractive",
+                 weight=1e-3), "running_var", -1.0),
+    (ModelConfig(image_shape=(1, 8, 8), latent_dim=3, bottleneck="standardised"), "running_var", 0.0),
+    (ModelConfig("vq", (1, 8, 8), 4, codebook=8), "ema_count", -2.0),
+])
+def test_buffers_out_of_their_domain_are_refused(config, buffer, value):
+    def edit(blob):
+        name = next(k for k in blob["state_dict"] if k.endswith(buffer))
+        blob["state_dict"][name] = torch.full_like(blob["state_dict"][name], value)
+    blob = torch.load(io.BytesIO(saved(config)), weights_only=True)
+    edit(blob)
+    with pytest.raises(CheckpointError, match="variance ou un compte"):
+        load_checkpoint(torch_bytes(blob))
+
+
+def test_a_model_whose_outputs_are_not_finite_is_refused():
+    model = build_model(SMALL, seed=0)
+    images = torch.rand(20, 1, 8, 8)
+    check_outputs(model, images)
+    with torch.no_grad():
+        model.encoder[0].bias[0] = float("nan")
+    with pytest.raises(CheckpointError, match="indéfinis"):
+        check_outputs(model, images)
+    with pytest.raises(CheckpointError, match="abîmé"):
+        check_outputs(model, torch.rand(20, 1, 28, 28))  # a model that fails on its images

@@ -25,6 +25,7 @@ from ae_core import (
     save_checkpoint,
     train_val_split,
 )
+from ae_core.checkpoint import check_outputs
 from ae_core.data import DEFAULT_DATASET
 from ui import saved
 
@@ -141,9 +142,10 @@ def adopt_checkpoint(content: bytes) -> str:
     if name not in DATASETS:
         raise CheckpointError("Ce modèle n'indique pas sur quel jeu de données il a été entraîné.")
     try:
-        _load(name)
+        data = _load(name)
     except DatasetUnavailable as exc:
         raise CheckpointError(f"Ce modèle a été entraîné sur {DATASETS[name]}, indisponible ici : {exc}") from exc
+    check_outputs(model, data.images)
     state.dataset = name
     set_current_model(CurrentModel(model, config, name, ("upload", hashlib.sha256(content).hexdigest())))
     return name
