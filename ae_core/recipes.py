@@ -10,7 +10,7 @@ import math
 from .corruption import Corruption
 from .data import Dataset
 from .errors import SpecError
-from .rows import select_rows
+from .rows import check_normal, select_rows
 from .spec import ModelConfig, Rows, RunSpec, TrainConfig
 
 # --- the default recipes --------------------------------------------------------------------------
@@ -103,6 +103,7 @@ def one_class_spec(data: Dataset, normal: tuple[int, ...], contamination: float 
     through, and a robust loss that leaves out each batch's 20 % worst-reconstructed images (`trim`),
     so that the anomalies mixed into the training data do not teach the model to reconstruct them.
     """
+    check_normal(data, normal)  # before any training: a spec that could only fail at its end
     model = ModelConfig("mlp", data.image_shape, latent_dim, (64, 32), "linear")
     small = data.name == "digits"
     train = TrainConfig(epochs=60, batch_size=32 if small else 64, lr=1e-2, seed=seed, trim=0.2)

@@ -50,6 +50,16 @@ class OneClassSplit:
     reference_idx: torch.Tensor
 
 
+def check_normal(data: Dataset, normal_classes: tuple[int, ...]) -> list[int]:
+    """The sorted normal classes; SpecError unless they are some of the classes of `data`, not all."""
+    normal = sorted({int(c) for c in normal_classes})
+    if not normal or min(normal) < 0 or max(normal) >= len(data.class_names):
+        raise SpecError(f"Choisissez au moins une classe normale parmi les {len(data.class_names)} du jeu.")
+    if len(normal) == len(data.class_names):
+        raise SpecError("Laissez au moins une classe hors des classes normales : ce seront les anomalies.")
+    return normal
+
+
 def one_class_split(data: Dataset, normal_classes: tuple[int, ...], contamination: float = 0.0,
                     seed: int = 0, val_fraction: float = 0.1, test_fraction: float = 0.3
                     ) -> OneClassSplit:
@@ -59,11 +69,7 @@ def one_class_split(data: Dataset, normal_classes: tuple[int, ...], contaminatio
     training pool, all normal rows are kept and anomalies are drawn so that they make up
     `contamination` of the training rows; a seeded `val_fraction` of those is held out.
     """
-    normal = sorted({int(c) for c in normal_classes})
-    if not normal or min(normal) < 0 or max(normal) >= len(data.class_names):
-        raise SpecError(f"Choisissez au moins une classe normale parmi les {len(data.class_names)} du jeu.")
-    if len(normal) == len(data.class_names):
-        raise SpecError("Laissez au moins une classe hors des classes normales : ce seront les anomalies.")
+    normal = check_normal(data, normal_classes)
     if not 0.0 <= contamination < 0.5:
         raise SpecError(f"La part d'anomalies à l'entraînement doit être entre 0 et 50 % (reçu : {contamination}).")
     g = torch.Generator().manual_seed(seed)

@@ -5,6 +5,7 @@ import pandas as pd
 import streamlit as st
 from sklearn.metrics import average_precision_score, roc_auc_score
 
+from ae_core import SpecError
 from ae_core.anomaly import baseline_scores, confusion_at, missed_anomalies, scores, top_scores
 from ae_core.readers import scored_csv
 from ae_core.recipes import one_class_spec, table_spec
@@ -50,7 +51,11 @@ def images_section() -> None:
     latent = control("anomalies", settings, "k", c3.slider, "Taille du code z", 2, 32)
     seed = control("anomalies", settings, "s", c3.number_input, "Graine aléatoire", 0, 10_000)
     link_ui("anomalies", settings)
-    spec = one_class_spec(data, tuple(normal), contamination / 100, latent, int(seed))
+    try:
+        spec = one_class_spec(data, tuple(normal), contamination / 100, latent, int(seed))
+    except SpecError as exc:  # no normal class, or every class: nothing to train yet
+        st.warning(str(exc))
+        return
     run = train_ui("anomalies_train", spec, data, start_label="Entraîner sur les classes normales")
     if run is None or not run.trained:
         return

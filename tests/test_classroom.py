@@ -55,6 +55,19 @@ def test_an_unknown_dataset_in_the_address_is_explained():
     assert any("«\u202fcifar\u202f»" in e.value for e in at.error)
 
 
+def test_a_huge_value_in_the_address_is_quoted_short():
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params.update({"d": "x" * 500_000})
+    at.run()
+    assert not at.exception
+    assert [len(e.value) < 200 for e in at.error if "Jeu de données inconnu" in e.value] == [True]
+    at.switch_page("pages/entrainer.py")
+    at.query_params.update({"d": "digits", "lr": "9" * 500_000})
+    at.run()
+    assert not at.exception
+    assert [len(w.value) < 400 for w in at.warning if "ignorés" in w.value] == [True]
+
+
 def test_the_anomaly_page_reads_its_classes_from_the_address():
     at = app("pages/anomalies.py")
     at.query_params.update({"c": "3,5", "p": "50"})

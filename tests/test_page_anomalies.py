@@ -38,6 +38,15 @@ def test_page_opens_with_lesson_and_both_parts(at):
     assert {"anomalies_train_start", "anomalies_tab_start"} <= {b.key for b in at.button}
 
 
+@pytest.mark.parametrize("normal", [[], list(range(10))])
+def test_no_normal_class_or_every_class_is_refused_before_any_training(at, normal):
+    at.multiselect(key="anomalies_normal").set_value(normal).run()
+    assert not at.exception
+    assert any("classe normale" in w.value or "classes normales" in w.value for w in at.warning)
+    assert "anomalies_train_start" not in {b.key for b in at.button}  # nothing to start
+    assert "anomalies_tab_start" in {b.key for b in at.button}  # the CSV part still works
+
+
 def test_images_training_then_threshold_and_presets(at):
     start_and_train(at, "anomalies_train")
     assert not at.exception and not at.error

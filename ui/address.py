@@ -19,6 +19,7 @@ from urllib.parse import urlencode
 import streamlit as st
 
 from ae_core.data import DEFAULT_DATASET
+from ae_core.errors import quote
 from ui.state import on_dataset_change, state
 
 FLAGS = {"classe": "class_mode", "verrou": "class_lock"}  # address flag -> session key
@@ -86,7 +87,7 @@ def apply_address(page: str, settings: dict[str, Setting]) -> None:
             state[settings[short].key] = settings[short].parse(text)
             named.add(short)
         except ValueError:
-            ignored.append(f"« {short}={text} »")
+            ignored.append(f"« {short}={quote(text)} »")
     state[mark], state[f"{mark}_named"] = params, named
     if ignored:
         state[f"{mark}_notice"] = ("Réglages de l'adresse ignorés (valeurs illisibles ou hors des valeurs permises) : "
@@ -105,7 +106,7 @@ def apply_shell_address(datasets: Sequence[str]) -> None:
         return
     state["_address_d"] = text
     if text not in datasets:
-        state["dataset_error"] = f"Jeu de données inconnu dans l'adresse : « {text} ». « Chiffres » est utilisé."
+        state["dataset_error"] = f"Jeu de données inconnu dans l'adresse : « {quote(text)} ». « Chiffres » est utilisé."
     elif state.get("dataset") != text:
         state["dataset"] = text
         on_dataset_change()
