@@ -122,9 +122,10 @@ class ModelConfig:
             raise SpecError("Les pénalités de parcimonie et de contraction s'appliquent au perceptron multicouche.")
         if self.penalty == "rate" and self.bottleneck != "sigmoid":
             raise SpecError("La forme « taux cible » de la parcimonie demande un goulot sigmoïde.")
-        if self.arch == "vq" and (self.latent_dim is None or self.variational or self.output != "sigmoid"
-                                  or not 2 <= self.codebook <= 1024 or not 1 <= self.downsample <= 3):
-            raise SpecError("Un VQ-VAE demande une taille de vecteur, de 2 à 1 024 codes et de 1 à 3 réductions.")
+        if not 2 <= self.codebook <= 1024 or not 1 <= self.downsample <= 3:  # checked even where unused
+            raise SpecError("Un VQ-VAE demande de 2 à 1 024 codes et de 1 à 3 réductions.")
+        if self.arch == "vq" and (self.latent_dim is None or self.variational or self.output != "sigmoid"):
+            raise SpecError("Un VQ-VAE demande une taille de vecteur et une sortie sigmoïde, sans code variationnel.")
 
     @classmethod
     def course(cls, image_shape=(1, 28, 28)) -> ModelConfig:

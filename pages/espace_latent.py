@@ -15,6 +15,7 @@ from ae_core.rows import select_rows
 from ui.address import Setting, apply_address, choice, link_ui
 from ui.charts import MAP_POINTS, cloud_figure, error_curve_figure, flat_map_figure, map_figure
 from ui.draw import drawn_on_maps_ui
+from ui.errors import callback
 from ui.fmt import fr, held_out
 from ui.images import show_images
 from ui.latent import decode_anywhere_ui, interpolation_ui
@@ -73,7 +74,7 @@ def maps_section(data, model, key, train_idx, val_idx):
     maps_xy, titles = (maps.ae_xy, maps.pca_xy), ("Autoencodeur", "ACP à 2 composantes")
     for col, xy, title, chart, star in zip(st.columns(2), maps_xy, titles, ("latent_map_ae", "latent_map_pca"), drawn):
         col.plotly_chart(map_figure(xy, labels, data.class_names, title, selected, star), key=chart, width="stretch",
-                         on_select=partial(remember_click, chart, "latent_selected"), selection_mode="points")
+                         on_select=callback(partial(remember_click, chart, "latent_selected")), selection_mode="points")
     if selected is not None:
         with st.container(key="latent_detail", border=True):
             row = int(maps.rows[selected])

@@ -61,3 +61,69 @@ def test_a_page_bug_is_logged_and_never_reaches_the_learner(monkeypatch, caplog)
     monkeypatch.setenv("AE_DEBUG", "1")
     with pytest.raises(ZeroDivisionError):
         run_page(BrokenPage(ZeroDivisionError("bug")))
+
+
+def test_every_callback_and_fragment_goes_through_the_error_policy():
+    """Streamlit runs callbacks before the page and fragments without it, out of run_page's reach."""
+    for path in [ROOT / "app.py", *(ROOT / "pages").glob("*.py"), *(ROOT / "ui").rglob("*.py")]:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.keyword) and node.arg in ("on_click", "on_change", "on_submit", "on_select"):
+                ok = isinstance(node.value, ast.Call) and getattr(node.value.func, "id", "") == "callback"
+                assert ok or isinstance(node.value, ast.Constant), f"{path.name}:{node.lineno} {node.arg}: callback(…)"
+            if isinstance(node, ast.Attribute) and node.attr == "fragment" and path.name != "errors.py":
+                assert getattr(node.value, "id", "") != "st", f"{path.name}:{node.lineno}: ui.errors.fragment"
+
+
+@pytest.fixture
+def error_details_shown(monkeypatch):
+    """The setting Community Cloud imposes, whatever .streamlit/config.toml says; the tests' AE_DEBUG off."""
+    import streamlit as st
+
+    before = st.get_option("client.showErrorDetails")
+    st.set_option("client.showErrorDetails", "full")
+    monkeypatch.delenv("AE_DEBUG", raising=False)
+    yield
+    st.set_option("client.showErrorDetails", before)
+
+
+def french_errors_only(at) -> list[str]:
+    assert not at.exception, [e.value for e in at.exception]  # what Streamlit shows with a traceback
+    texts = [e.value for e in at.error]
+    assert not any("Traceback" in t or "Error" in t for t in texts), texts
+    return texts
+
+
+@pytest.mark.parametrize("exc,shown", [
+    (__import__("ae_core").SpecError("Réglage à corriger."), "Réglage à corriger."),
+    (ZeroDivisionError("bug"), "erreur inattendue"),
+])
+def test_a_failing_callback_shows_a_french_sentence_and_no_traceback(error_details_shown, monkeypatch, caplog,
+                                                                       exc, shown):
+    import ui.saved
+    from tests.app_driver import app
+
+    def fail():
+        raise exc
+
+    at = app()
+    monkeypatch.setattr(ui.saved, "forget", fail)
+    at.button(key="forget").click().run()
+    assert any(shown in t for t in french_errors_only(at))
+    assert at.title[0].value  # the page itself still drew
+    assert ("ZeroDivisionError" in caplog.text) == isinstance(exc, ZeroDivisionError)
+    at.run()
+    assert not any(shown in t for t in french_errors_only(at))  # said once
+
+
+def test_a_failing_fragment_shows_a_french_sentence_in_place(error_details_shown, monkeypatch):
+    import ui.live
+    from tests.app_driver import app
+
+    def fail(key, job):
+        raise RuntimeError("bug")
+
+    at = app("pages/entrainer.py")
+    monkeypatch.setattr(ui.live, "progress_ui", fail)
+    at.button(key="train_step").click().run()  # one batch, paused: its panel draws, then fails
+    assert any("erreur inattendue" in t for t in french_errors_only(at))
+    assert any(b.key == "train_reset" for b in at.button)  # the rest of the page is there

@@ -20,6 +20,7 @@ from pathlib import Path
 import streamlit as st
 
 from ui import saved
+from ui.errors import callback
 from ui.state import persist, state
 
 LESSONS = Path(__file__).resolve().parents[1] / "lessons"
@@ -127,7 +128,7 @@ def quiz_ui(page_id: str) -> None:
         label = {"prediction": "Prédiction — ", "calculation": "Calcul — "}.get(q.get("kind"), "") + q["question"]
         choice = st.radio(label, range(len(q["choices"])), index=None,
                           format_func=lambda j, q=q: q["choices"][j], key=f"quiz_{page_id}_{i}",
-                          on_change=_record_answer, args=(page_id, i))
+                          on_change=callback(_record_answer), args=(page_id, i))
         if choice is None:
             continue
         if choice == q["answer"]:

@@ -18,6 +18,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from ae_core import Dataset, History, LearnerError, RunSpec, Trainer
 from runner.jobs import Job, pool
 from ui.charts import loss_figure
+from ui.errors import callback, fragment
 from ui.fmt import fr, held_out, seconds
 from ui.state import state
 
@@ -113,16 +114,17 @@ def train_ui(key: str, spec: RunSpec | tuple[RunSpec, ...], data: Dataset, start
     if job is not None and job.done and job.running:
         job.running = False  # this full run draws the end: the panel stops asking for reruns
     cols = st.columns([3, 1, 1, 1.2, 1.3, 2.2])  # room for the start label, the longest
-    cols[0].button(start_label, key=f"{key}_start", type="primary", on_click=_start, args=(key, spec, data),
+    cols[0].button(start_label, key=f"{key}_start", type="primary", on_click=callback(_start), args=(key, spec, data),
                    disabled=job is not None and job.running)
     if job is not None and not job.done:
-        cols[1].button("Pause" if job.running else "Reprendre", key=f"{key}_toggle", on_click=_toggle, args=(key,))
-    cols[2].button("Un pas", key=f"{key}_step", on_click=_step, args=(key, spec, data, 1),
+        cols[1].button("Pause" if job.running else "Reprendre", key=f"{key}_toggle", on_click=callback(_toggle),
+                       args=(key,))
+    cols[2].button("Un pas", key=f"{key}_step", on_click=callback(_step), args=(key, spec, data, 1),
                    help="Met en pause et entraîne sur un seul lot d'images : un pas de gradient.")
-    cols[3].button("Une époque", key=f"{key}_epoch", on_click=_step, args=(key, spec, data, None),
+    cols[3].button("Une époque", key=f"{key}_epoch", on_click=callback(_step), args=(key, spec, data, None),
                    help="Met en pause et entraîne jusqu'à la fin de l'époque en cours, validation comprise.")
     if job is not None:
-        cols[4].button("Réinitialiser", key=f"{key}_reset", on_click=_reset, args=(key,))
+        cols[4].button("Réinitialiser", key=f"{key}_reset", on_click=callback(_reset), args=(key,))
         cols[5].toggle("Échelle logarithmique", key=f"{key}_log")
     if job is None:
         if f"{key}_error" in state:
@@ -138,7 +140,7 @@ def tick_s() -> float:
 
 
 def _panel(key: str, job: Job, live: Callable[[Trainer, tuple], None] | None = None) -> None:
-    @st.fragment(run_every=tick_s() if job.running else None)
+    @fragment(run_every=tick_s() if job.running else None)
     def panel():
         job.last_seen = time.monotonic()
         if job.error:
@@ -222,7 +224,7 @@ def shared_train_ui(key: str, specs: tuple[RunSpec, ...], data: Dataset, start_l
     store, lock = _shared()
     entry = store.get(specs)
     if entry is None:
-        st.button(start_label, key=f"{key}_start", on_click=_start_shared, args=(specs, data))
+        st.button(start_label, key=f"{key}_start", on_click=callback(_start_shared), args=(specs, data))
         if f"{key}_error" in state:
             st.error(state.pop(f"{key}_error"))
         return None
@@ -232,10 +234,10 @@ def shared_train_ui(key: str, specs: tuple[RunSpec, ...], data: Dataset, start_l
     if not job.running and not job.done:  # left alone too long, then visited again
         pool().submit(job, "shared")
 
-    @st.fragment(run_every=tick_s())
+    @fragment(run_every=tick_s())
     def panel():
         job.last_seen = time.monotonic()
-        st.button("Annuler", key=f"{key}_cancel", on_click=_cancel_shared, args=(specs,),
+        st.button("Annuler", key=f"{key}_cancel", on_click=callback(_cancel_shared), args=(specs,),
                   help="Arrête cet entraînement commun ; il pourra être relancé.")
         progress_ui(key, job)
         if job.done:

@@ -11,14 +11,14 @@ import streamlit as st
 import torch
 from streamlit.runtime.pages_manager import PagesManager
 
-from ae_core import DATASETS, LearnerError
+from ae_core import DATASETS
 from ui import saved
 from ui.address import apply_shell_address
+from ui.errors import callback, message, show_pending
 from ui.fmt import model_summary
 from ui.lesson import restore_quiz
 from ui.state import keep_widgets, on_dataset_change, persist, restore_model, state
 
-log = logging.getLogger(__name__)
 for _name in ("ui", "runner"):  # the app's own lines (a job's end, a page's bug) on stderr
     if not logging.getLogger(_name).handlers:
         _handler = logging.StreamHandler()
@@ -58,7 +58,10 @@ def route_through_app() -> None:
     stays off for the life of the server. (AppTest alone turns it back on before every run, and a
     rerun each time would swallow the button clicks a test makes.) Relies on Streamlit's private
     `PagesManager.uses_pages_directory`: tests/test_shell.py fails if it disappears.
+
+    Then the messages of the callbacks that failed before this run (ui.errors), at the page's top.
     """
+    show_pending()
     if _routed.is_set():
         return
     _routed.set()
@@ -106,7 +109,7 @@ def sidebar_ui() -> None:
     apply_shell_address(list(DATASETS))
     with st.sidebar:
         st.selectbox("Jeu de données", list(DATASETS), format_func=DATASETS.get, key="dataset",
-                     on_change=on_dataset_change,
+                     on_change=callback(on_dataset_change),
                      help="Utilisé par toutes les pages. « Chiffres » fonctionne sans connexion Internet.")
         if "dataset_error" in state:
             st.error(state.pop("dataset_error"))
@@ -122,7 +125,7 @@ def sidebar_ui() -> None:
         else:
             st.success(f"Entraîné sur {DATASETS[current.dataset]}")
             st.caption(model_summary(current.config))
-        st.button("Oublier mes données", key="forget", on_click=_forget, icon=":material/delete:",
+        st.button("Oublier mes données", key="forget", on_click=callback(_forget), icon=":material/delete:",
                   help="Sur un ordinateur partagé : efface votre modèle et vos réponses aux quiz de ce "
                        f"serveur et de ce navigateur. Sinon, ils sont gardés {saved.MAX_AGE_S // 3600} heures, "
                        "pour un rechargement ou un deuxième onglet.")
@@ -134,16 +137,8 @@ def sidebar_ui() -> None:
 
 
 def run_page(page) -> None:
-    """Run the routed page under the error policy (ae_core.errors): a LearnerError shows its French
-    message; any other exception is logged with its traceback and the learner reads a French
-    sentence. With AE_DEBUG=1 (the tests) other exceptions go through, so that a test sees them."""
+    """Run the routed page under the error policy (ui.errors)."""
     try:
         page.run()
-    except LearnerError as exc:
-        st.error(str(exc))
-    except Exception:
-        if os.environ.get("AE_DEBUG") == "1":
-            raise
-        log.exception("page %s failed", page.url_path)
-        st.error("Cette page a rencontré une erreur inattendue. Rechargez-la ; si cela se reproduit, "
-                 "prévenez votre enseignant.")
+    except Exception as exc:  # noqa: BLE001 - the policy: st.rerun and st.stop are not Exceptions
+        st.error(message(exc, f"page {page.url_path}"))

@@ -11,6 +11,7 @@ from ae_core.anomaly import scores
 from ae_core.image_reader import read_image
 from ae_core.readers import ReaderError, breast_cancer_csv, parse_csv, prepare_table
 from ui.draw import drawing_ui
+from ui.errors import callback
 from ui.fmt import fr
 from ui.images import gallery
 from ui.state import CurrentModel, adopt_checkpoint, persist, state
@@ -35,7 +36,7 @@ def checkpoint_ui(key: str, current: CurrentModel | None) -> None:
                            data=save_checkpoint(current.model, current.config, {"dataset": current.dataset}),
                            file_name=f"autoencodeur_{current.dataset}.pt", mime="application/octet-stream")
     st.file_uploader("Charger un modèle enregistré par l'atelier", type=["pt"], key=f"{key}_upload",
-                     on_change=_load_model, args=(key,))
+                     on_change=callback(_load_model), args=(key,))
     if f"{key}_upload_error" in state:
         st.error(state.pop(f"{key}_upload_error"))
     if f"{key}_upload_ok" in state:

@@ -12,6 +12,7 @@ from ae_core.generate import Judge, judge_references, model_samples, prior_codes
 from ae_core.latent import balanced_sample, decode_codes, interpolation
 from ae_core.metrics import as_float, reconstruct
 from ui.charts import COLORS, layout
+from ui.errors import callback
 from ui.fmt import fr
 from ui.images import show_grid
 from ui.state import get_dataset, memo, state
@@ -40,7 +41,7 @@ def draws_ui(data, ae, vae, key, train_idx) -> None:
     """« Tirer au hasard »: grids decoded from random codes, and the judge's three numbers for each."""
     j, references = judge(data.name)
     seed = state.setdefault("gen_draw", 0)
-    st.button("Nouveau tirage", key="gen_redraw", on_click=lambda: state.update(gen_draw=seed + 1))
+    st.button("Nouveau tirage", key="gen_redraw", on_click=callback(lambda: state.update(gen_draw=seed + 1)))
     train_images = data.images[balanced_sample(data.labels, 2000, 0, pool=train_idx)]  # for the fitted Gaussian
 
     def compute():
@@ -104,7 +105,7 @@ def law_ui(data, vae, rows, names, drawn=None) -> tuple[np.ndarray, np.ndarray]:
     mu, logvar = vae.encode_dist(x)
     sigma = (0.5 * logvar).exp()
     seed = state.setdefault("gen_eps", 0)
-    st.button("Retirer ε", key="gen_redraw_eps", on_click=lambda: state.update(gen_eps=seed + 1),
+    st.button("Retirer ε", key="gen_redraw_eps", on_click=callback(lambda: state.update(gen_eps=seed + 1)),
               help="Tire huit nouveaux ε ~ N(0, I) : z = μ + σ·ε, puis décode.")
     eps = torch.randn(8, mu.shape[1], generator=torch.Generator().manual_seed(seed))
     images = decode_codes(vae, mu + sigma * eps)
