@@ -104,7 +104,7 @@ def table_section() -> None:
     if table is not None:  # else nothing readable: the earlier results stay on screen
         data = table.as_dataset()
         tables[data.name] = (table, is_anomaly, name)  # the table a job names by its fingerprint
-        for old in list(tables)[:-4]:  # the last few tables are enough to show a job's results
+        for old in list(tables)[:-1]:  # this table, and the one whose results are on screen
             if run is None or old != run.specs[0].dataset:
                 tables.pop(old)
         run = train_ui("anomalies_tab", table_spec(data), data, start_label="Entraîner sur ces données")

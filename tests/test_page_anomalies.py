@@ -131,3 +131,21 @@ def test_a_new_table_trains_on_itself_not_on_the_previous_one(at):
     assert job.trainer.images.shape == (60, 1, 1, 3)  # the new table, not the example's 377 rows
     assert any(h.value == "Scores de « mesures.csv »" for h in at.subheader)
     assert memo(at, "anomalies_tab_scores")[0].shape == (60,)
+
+
+def test_a_file_is_read_once_however_many_reruns(at, monkeypatch):
+    """A table is parsed once per file (its digest): reruns, a label or a threshold change reuse it."""
+    import ui.upload
+
+    calls, parse = [], ui.upload.parse_csv
+    monkeypatch.setattr(ui.upload, "parse_csv", lambda content: calls.append(1) or parse(content))
+    rows = "\n".join(f"{i % 7},{i % 5},{'a' if i % 9 else 'b'}" for i in range(40))
+    content = f"x,y,classe\n{rows}\n".encode()
+    at.radio(key="anomalies_source").set_value("upload").run()
+    at.file_uploader(key="anomalies_csv").set_value(("t.csv", content, "text/csv")).run()
+    at.run()
+    at.selectbox(key="anomalies_label_t.csv").set_value("classe").run()
+    assert not at.exception and not at.error
+    assert len(calls) == 1
+    at.file_uploader(key="anomalies_csv").set_value(("t.csv", content + b"1,2,a\n", "text/csv")).run()
+    assert len(calls) == 2  # another file is read again

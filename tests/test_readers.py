@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from ae_core.readers import (
+    MAX_ROWS,
     MIN_ROWS,
     ReaderError,
     breast_cancer_csv,
@@ -85,6 +86,7 @@ def test_scored_csv_adds_score_and_flag_columns():
     (b"", ["vide"]),
     (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", ["texte"]),
     (b"a,b\n1,2\n", ["lignes"]),
+    (b"a,b\n", ["lignes"]),
     (b"a,b\n" + b"1,2\n" * (MIN_ROWS - 1), [str(MIN_ROWS)]),
     (b"valeur\n" + b"1\n" * 40, ["une seule colonne"]),
     (b"a;b;a\n" + b"1;2;3\n" * 30, ["double", "« a »"]),
@@ -149,7 +151,7 @@ def test_random_bytes_give_clean_table_or_reader_error(data):
 def test_a_separator_at_the_end_of_every_data_line_does_not_shift_the_columns():
     rows = "".join(f"{i},{i * 2},{i * 3},\n" for i in range(25))
     frame, notes = parse_csv(("a,b,c\n" + rows).encode())
-    assert list(frame.columns) == ["a", "b", "c"] and frame.iloc[1].tolist() == ["1", "2", "3"]
+    assert list(frame.columns) == ["a", "b", "c"] and frame.iloc[1].tolist() == [1, 2, 3]
     assert any("séparateur de plus" in n for n in notes)
     extra = "".join(f"{i},{i * 2},{i * 3},{i * 4}\n" for i in range(25))  # real values past the header
     with pytest.raises(ReaderError) as exc_info:
@@ -162,5 +164,22 @@ def test_a_french_spreadsheet_export_reads_as_numbers(encoding, bom):
     rows = "".join(f"{i};{i},5;{-i},25;été\r\n" for i in range(25))
     table = read_csv(bom + f"mesure;écart;température;saison\r\n{rows}".encode(encoding))
     assert table.features == ("mesure", "écart", "température")
-    np.testing.assert_allclose(table.frame["écart"].str.replace(",", ".").astype(float)[:3], [0.5, 1.5, 2.5])
+    np.testing.assert_allclose(table.frame["écart"][:3], [0.5, 1.5, 2.5])  # read as numbers, kept as numbers
     assert any("saison" in n for n in table.notes)  # the text column is named, not silently used
+
+
+def test_a_long_table_is_cut_at_the_row_limit_with_a_note():
+    text = "a,b\n" + "".join(f"{i % 10},{i % 7}\n" for i in range(MAX_ROWS + 500))
+    table = read_csv(text.encode())
+    assert len(table.x) == len(table.frame) == MAX_ROWS
+    assert table.frame["a"].tolist()[-3:] == [(MAX_ROWS - 3 + i) % 10 for i in range(3)]  # the first rows
+    assert any("premières lignes" in n for n in table.notes), table.notes
+    assert not any("premières" in n for n in read_csv(rows_csv().encode()).notes)
+
+
+def test_quoted_decimal_commas_and_text_cells_beside_numbers():
+    rows = "".join(f'"{i},5",{i},Ana\n' for i in range(25))
+    table = read_csv(("x,y,nom\n" + rows).encode())
+    assert table.features == ("x", "y")
+    x = np.arange(25) + 0.5
+    np.testing.assert_allclose(table.x[:, 0].numpy(), (x - x.mean()) / x.std(), atol=1e-5)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import numpy as np
 import streamlit as st
 import torch
@@ -14,7 +16,7 @@ from ui.draw import drawing_ui
 from ui.errors import callback
 from ui.fmt import fr
 from ui.images import gallery
-from ui.state import CurrentModel, adopt_checkpoint, persist, state
+from ui.state import CurrentModel, adopt_checkpoint, memo, persist, state
 
 NO_LABEL = "(aucune)"
 
@@ -78,6 +80,14 @@ def _score_ui(trainer, x, threshold: float, name: str) -> None:
     st.markdown(f"Score {fr(s, '.5f')} pour un seuil de {fr(threshold, '.5f')} : {verdict}.")
 
 
+def _attempt(read, *args):
+    """read(*args), or the ReaderError it raised: a bad file is read once too."""
+    try:
+        return read(*args)
+    except ReaderError as exc:
+        return exc
+
+
 def table_ui():
     """Source, label column and anomaly value; returns (Table, is_anomaly or None, file name), or Nones."""
     persist(anomalies_source="example")
@@ -94,15 +104,20 @@ def table_ui():
         if file is None:
             return None, None, None
         content, name = file.getvalue(), file.name
-    try:
-        frame, notes = parse_csv(content)
-        columns = [NO_LABEL, *frame.columns]
-        label = st.selectbox("Colonne d'étiquettes (facultative)", columns, key=f"anomalies_label_{name}",
-                             index=columns.index("diagnostic") if "diagnostic" in columns else 0,
-                             help="Elle n'est pas utilisée pour entraîner, seulement pour évaluer (ROC, AUC).")
-        table = prepare_table(frame, None if label == NO_LABEL else label, notes)
-    except ReaderError as exc:
-        st.error(str(exc))
+    digest = hashlib.sha256(content).hexdigest()  # read once per file, not on every rerun
+    read = memo("anomalies_csv", digest, lambda: _attempt(parse_csv, content))
+    if isinstance(read, ReaderError):
+        st.error(str(read))
+        return None, None, None
+    frame, notes = read
+    columns = [NO_LABEL, *frame.columns]
+    label = st.selectbox("Colonne d'étiquettes (facultative)", columns, key=f"anomalies_label_{name}",
+                         index=columns.index("diagnostic") if "diagnostic" in columns else 0,
+                         help="Elle n'est pas utilisée pour entraîner, seulement pour évaluer (ROC, AUC).")
+    label = None if label == NO_LABEL else label
+    table = memo("anomalies_table", (digest, label), lambda: _attempt(prepare_table, frame, label, notes))
+    if isinstance(table, ReaderError):
+        st.error(str(table))
         return None, None, None
     for note in table.notes:
         st.caption(note)
