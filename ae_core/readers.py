@@ -32,8 +32,8 @@ class ReaderError(LearnerError):
 class Table:
     """A CSV ready for an autoencoder: x (N, F) standardised float32, plus what the learner must know.
 
-    `frame` keeps every column as read (N rows), `labels` the chosen label column or None, `notes`
-    French sentences about what was read and repaired.
+    `frame` keeps every column as read (N rows; numbers as numbers, text as text), `labels` the
+    chosen label column or None, `notes` French sentences about what was read and repaired.
     """
 
     frame: pd.DataFrame

@@ -1,6 +1,11 @@
-"""Bounded load test on loopback: N learners train on digits at once in one server.
+"""Bounded load test on loopback: N learners train at once in one server.
 
     python -m bench.load --learners 30
+    python -m bench.load --learners 30 --dataset mnist --visit latent generer --no-time-bar
+
+The second is a class's worst case for memory: every learner trains the default model on MNIST
+(mnist8k), then the whole class opens « Espace latent et ACP » and « Générer » with it; add
+--in-server to train in the server's threads (AE_TRAIN_IN_CHILD=0) instead of a training process.
 
 First one learner trains alone, to measure one training's server CPU time; then N learners press
 « Démarrer » together. Reports each learner's server-side completion (from the server's own log
@@ -56,6 +61,23 @@ def train_together(pages, timeout_s: float, after_clicks=lambda: None) -> tuple[
     return finished, errors, starts[len(pages) - 1] - starts[0]
 
 
+VISITS = {"latent": "Espace latent et ACP", "generer": "Générer : autoencodeur et VAE"}
+
+
+def visit_together(pages, label: str, timeout_s: float) -> tuple[float, list]:
+    """Every learner opens the page `label` from the menu at once: (seconds until all have drawn it,
+    pages with an error)."""
+    start = time.perf_counter()
+    for page in pages:
+        # 30 browsers on 2 cores: a click may wait for the page before it longer than Playwright's 30 s
+        page.get_by_test_id("stSidebarNav").get_by_text(label).click(timeout=timeout_s * 1000, no_wait_after=True)
+    for page in pages:
+        wait_ready(page, int(timeout_s * 1000))
+    errors = [i for i, page in enumerate(pages)
+              if page.get_by_test_id("stException").count() or page.get_by_text("erreur inattendue").count()]
+    return time.perf_counter() - start, errors
+
+
 def open_pages(browser, url: str, n: int) -> list:
     pages = []
     for _ in range(n):
@@ -66,15 +88,19 @@ def open_pages(browser, url: str, n: int) -> list:
     return pages
 
 
-def run(learners: int, browser, timeout_s: float = 600, lower_self: bool = False, solo: bool = True) -> dict:
+def run(learners: int, browser, timeout_s: float = 600, lower_self: bool = False, solo: bool = True,
+        dataset: str = "digits", visit: tuple[str, ...] = (), env: dict | None = None,
+        epochs: int | None = None) -> dict:
     """One learner alone (unless not `solo`: no CPU-bound limit then), then `learners` at once, in
-    contexts of `browser`; returns the measured figures. Only a timed run (`solo`) lowers the
-    browsers' priority, so that the server's times are its own."""
+    contexts of `browser`, on `dataset`, who then open the pages of `visit` (VISITS keys) together;
+    returns the measured figures. Only a timed run (`solo`) lowers the browsers' priority, so that the
+    server's times are its own. `env`: the server's extra environment; `epochs`: the page's epochs, set
+    by its address (memory does not depend on them; the run's length does)."""
     lower = renice_load if solo else (lambda *args, **kwargs: None)
     log = Path(tempfile.mkstemp(prefix="ae-load-", suffix=".log")[1])
     port = free_port()
     with open(log, "w") as err:
-        server = start_server(port, stderr=err)
+        server = start_server(port, env=env, stderr=err)
     peak, done = [0.0, 0.0], threading.Event()  # the server's RSS, its training process's
 
     def sample():
@@ -84,7 +110,11 @@ def run(learners: int, browser, timeout_s: float = 600, lower_self: bool = False
             time.sleep(0.2)
 
     threading.Thread(target=sample, daemon=True).start()
-    url = f"http://127.0.0.1:{port}/entrainer"
+    query = {"d": dataset} if dataset != "digits" else {}
+    if epochs:
+        query["e"] = epochs
+    url = f"http://127.0.0.1:{port}/entrainer" + ("?" + "&".join(f"{k}={v}" for k, v in query.items()) if query else "")
+    visits = {}
     if lower_self:
         os.setpriority(os.PRIO_PROCESS, 0, 19)  # after the server started: it keeps its own priority
     try:
@@ -107,6 +137,10 @@ def run(learners: int, browser, timeout_s: float = 600, lower_self: bool = False
         finished, errors, clicks_s = train_together(pages, timeout_s, after_clicks=lambda: lower(server.pid))
         wall = time.perf_counter() - wall0
         server_cpu, browsers_cpu = server_cpu_s(server.pid) - server0, chromium_cpu_s() - browsers0
+        trained_peak = list(peak)
+        for name in visit:
+            visits[name], visit_errors = visit_together(pages, VISITS[name], timeout_s)
+            errors += [f"{name} {i}" for i in visit_errors]
         for page in pages:
             page.context.close()
     finally:
@@ -126,7 +160,8 @@ def run(learners: int, browser, timeout_s: float = 600, lower_self: bool = False
             "server_cpu_s": server_cpu, "browsers_cpu_s": browsers_cpu, "wall_s": wall,
             "solo_page_s": solo_times.get(0, float("nan")), "one_session_mb": one_session,
             "all_sessions_mb": all_sessions, "sessions": 1 + more_sessions,
-            "peak_mb": peak[0], "training_peak_mb": peak[1], "clicks_s": clicks_s,
+            "peak_mb": peak[0], "training_peak_mb": peak[1], "clicks_s": clicks_s, "visits_s": visits,
+            "trained_peak_mb": trained_peak, "dataset": dataset,
             "per_session_mb": (all_sessions - one_session) / max(1, more_sessions), "log": str(log)}
 
 
@@ -147,6 +182,12 @@ def verdict(r: dict, timed: bool = True) -> list[str]:
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--learners", type=int, default=30)
+    parser.add_argument("--dataset", default="digits", choices=["digits", "mnist"])
+    parser.add_argument("--visit", nargs="*", default=[], choices=list(VISITS),
+                        help="pages the whole class opens together after training, in this order")
+    parser.add_argument("--epochs", type=int, help="epochs of every training (the page's default otherwise)")
+    parser.add_argument("--timeout-s", type=float, default=600, help="how long each step may take")
+    parser.add_argument("--in-server", action="store_true", help="train in the server's threads (AE_TRAIN_IN_CHILD=0)")
     parser.add_argument("--no-time-bar", action="store_true",
                         help="fail only when a learner does not finish or sees an error (no training alone first)")
     args = parser.parse_args()
@@ -154,9 +195,13 @@ def main():
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        r = run(args.learners, browser, lower_self=not args.no_time_bar, solo=not args.no_time_bar)
+        r = run(args.learners, browser, args.timeout_s, lower_self=not args.no_time_bar, solo=not args.no_time_bar,
+                dataset=args.dataset, visit=tuple(args.visit), epochs=args.epochs,
+                env={"AE_TRAIN_IN_CHILD": "0"} if args.in_server else None)
         browser.close()
     times = r["server_times"]
+    print(f"dataset: {r['dataset']}" + (f", {args.epochs} epochs" if args.epochs else "")
+          + (", training in the server's threads" if args.in_server else ""))
     print(f"learners: {r['learners']}, pages showing « Résultat »: {r['finished']}, with an error: {len(r['errors'])}")
     if not args.no_time_bar:
         print(f"one training alone: {r['one_cpu_s']:.2f} s of server CPU"
@@ -176,6 +221,12 @@ def main():
     print(f"server RSS: {r['one_session_mb']:.0f} MB with one session, {r['all_sessions_mb']:.0f} MB with "
           f"{r['sessions']} (before training), peak {r['peak_mb']:.0f} MB while training; one more session: "
           f"{r['per_session_mb']:.1f} MB; training process: peak {r['training_peak_mb']:.0f} MB")
+    print(f"peaks until every training ended: server {r['trained_peak_mb'][0]:.0f} MB, training process "
+          f"{r['trained_peak_mb'][1]:.0f} MB")
+    for name, seconds in r["visits_s"].items():
+        print(f"all {r['learners']} learners opened « {VISITS[name]} » in {seconds:.1f} s")
+    print(f"peaks over the whole run: server {r['peak_mb']:.0f} MB + training process {r['training_peak_mb']:.0f} MB"
+          f" = {r['peak_mb'] + r['training_peak_mb']:.0f} MB")
     problems = verdict(r, timed=not args.no_time_bar)
     print("PASS" if not problems else "FAIL: " + "; ".join(problems))
     raise SystemExit(1 if problems else 0)
