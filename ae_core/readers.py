@@ -150,6 +150,8 @@ def parse_csv(data: bytes, max_bytes: int = MAX_CSV_BYTES, max_rows: int = MAX_R
                           "pour apprendre ce qui est « normal ».")
     cut = len(frame) > max_rows
     frame = frame.iloc[:max_rows]
+    comma = sep != "," and any(re.search(r"\d,\d", line) for line in lines[1:])
+    frame.attrs["dialect"] = (sep, "," if comma else ".")  # scored_csv writes the file back the same way
     notes = (f"Encodage : {encoding} ; séparateur : {SEPARATORS[sep]} ; "
              f"{_count(len(frame))} lignes, {len(frame.columns)} colonnes.",)
     if cut:
@@ -242,11 +244,15 @@ def read_csv(data: bytes, label_column: str | None = None, max_bytes: int = MAX_
 
 
 def scored_csv(frame: pd.DataFrame, scores: np.ndarray, threshold: float) -> bytes:
-    """UTF-8 CSV of frame (N rows) plus columns score_anomalie (N,) and anomalie (1 when > threshold)."""
+    """UTF-8 CSV of frame (N rows) plus columns score_anomalie (N,) and anomalie (1 when > threshold).
+
+    It has the separator and decimal mark of the learner's file, so that their spreadsheet opens it as it did.
+    """
     out = frame.copy()
     out["score_anomalie"] = np.asarray(scores, dtype=float)
     out["anomalie"] = (out["score_anomalie"] > threshold).astype(int)
-    return out.to_csv(index=False).encode("utf-8")
+    sep, decimal = frame.attrs.get("dialect", (",", "."))
+    return out.to_csv(index=False, sep=sep, decimal=decimal).encode("utf-8")
 
 
 def breast_cancer_csv(n_anomalies: int = 20, seed: int = 0) -> bytes:

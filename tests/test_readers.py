@@ -80,6 +80,15 @@ def test_scored_csv_adds_score_and_flag_columns():
     assert out["a"].tolist() == frame["a"].tolist()
 
 
+@pytest.mark.parametrize("decimal", [",", "."])
+def test_scored_csv_keeps_the_files_separator_and_decimal_mark(decimal):
+    rows = "".join(f"{i}{decimal}5;{-i}{decimal}25;x{i}\n" for i in range(30))
+    frame, _ = parse_csv(("a;b;nom\n" + rows).encode())
+    lines = scored_csv(frame, np.arange(30) / 10, threshold=1.0).decode().splitlines()
+    assert lines[0] == "a;b;nom;score_anomalie;anomalie"
+    assert lines[3] == f"2{decimal}5;-2{decimal}25;x2;0{decimal}2;0"
+
+
 # --- CSV: bad input ------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("data, words", [

@@ -44,11 +44,11 @@ def test_upload_csv_train_and_download_the_scores(page, tmp_path):
         download_button.click()
     assert info.value.suggested_filename == "mesures_scores.csv"
     info.value.save_as(tmp_path / "out.csv")
-    rows = list(csv.DictReader(io.StringIO((tmp_path / "out.csv").read_text(encoding="utf-8"))))
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "out.csv").read_text(encoding="utf-8")), delimiter=";"))
     assert len(rows) == 60
     assert list(rows[0]) == ["longueur", "largeur", "profondeur", "score_anomalie", "anomalie"]
-    assert rows[7]["longueur"] == "1,500"  # the learner's cells come back as they were written
-    s = np.array([float(r["score_anomalie"]) for r in rows])
+    assert rows[7]["longueur"] == "1,5"  # the learner's separator and decimal comma come back
+    s = np.array([float(r["score_anomalie"].replace(",", ".")) for r in rows])
     assert set(np.argsort(-s)[:3]) == set(OUTLIERS)  # the planted rows get the highest scores
     assert {r["anomalie"] for r in rows} <= {"0", "1"}
     shot(page, "anomalies_csv")
