@@ -11,7 +11,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from .baselines import PCABaseline
+from .baselines import PCABaseline, pca_code_size
 from .data import Dataset
 from .metrics import as_float, reconstruct, reconstruction_errors
 from .rows import OneClassSplit
@@ -94,6 +94,13 @@ def baseline_scores(train_images: torch.Tensor, test_images: torch.Tensor, laten
             "isolation_forest": -forest.score_samples(as_float(test_images).flatten(1).numpy())}
 
 
+def chosen_pca_scores(train_images: torch.Tensor, val_images: torch.Tensor, test_images: torch.Tensor
+                      ) -> tuple[int, np.ndarray]:
+    """(k, scores (N_test,)): PCA's error at the code size that normal held-out images choose (pca_code_size)."""
+    k = pca_code_size(train_images, val_images)
+    return k, PCABaseline(train_images, k).errors(test_images).numpy()
+
+
 def top_scores(scores, k: int = 8) -> np.ndarray:
     """Positions of the k highest scores, highest first."""
     s = _np(scores)
@@ -114,13 +121,17 @@ def _np(x) -> np.ndarray:
 def one_class_aucs(model: nn.Module, data: Dataset, split: OneClassSplit, latent_dim: int, seed: int = 0
                    ) -> dict[str, float]:
     """ROC AUC on every test row of `split` of the autoencoder's reconstruction error, of PCA at
-    `latent_dim` components and of an Isolation Forest (both fitted on the same training rows), and
-    the share of new normal test rows above the 95th centile of the normal validation rows' scores."""
+    `latent_dim` components, of PCA at the code size its normal validation rows choose (pca_k) and
+    of an Isolation Forest (all fitted on the same training rows), and the share of new normal test
+    rows above the 95th centile of the normal validation rows' scores."""
     from sklearn.metrics import roc_auc_score
 
     test, y = data.images[split.test_idx], split.test_is_anomaly.numpy()
     ae = scores(model, test).numpy()
     base = baseline_scores(data.images[split.train_idx], test, latent_dim, seed)
-    threshold = threshold_percentile(scores(model, data.images[split.reference_idx]).numpy(), 95)
+    reference = data.images[split.reference_idx]
+    k, chosen = chosen_pca_scores(data.images[split.train_idx], reference, test)
+    threshold = threshold_percentile(scores(model, reference).numpy(), 95)
     return {"ae": roc_auc_score(y, ae), "pca": roc_auc_score(y, base["pca"]),
+            "pca_chosen": roc_auc_score(y, chosen), "pca_k": k,
             "forest": roc_auc_score(y, base["isolation_forest"]), "false_alarms": float((ae[~y] > threshold).mean())}

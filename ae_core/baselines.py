@@ -42,6 +42,38 @@ class PCABaseline:
         return per_sample_mse(self.reconstruct(images), as_float(images))
 
 
+def pca_code_size(train_images: torch.Tensor, val_images: torch.Tensor) -> int:
+    """PCA's code size chosen on held-out normal images only: the k in 1, 2, 4, ... (below the number
+    of training images and of pixels) under whose probabilistic PCA `val_images` are most likely.
+    Reconstruction error only falls as k grows, so it cannot choose; the likelihood also pays for
+    the variance that k components leave out."""
+    limit = min(len(train_images), train_images[0].numel())  # images, pixels
+    candidates = [2 ** i for i in range(12) if 2 ** i < limit]
+    return candidates[int(np.argmax(ppca_log_likelihoods(train_images, val_images, candidates)))]
+
+
+def ppca_log_likelihoods(train_images: torch.Tensor, val_images: torch.Tensor, ks: Sequence[int]) -> np.ndarray:
+    """Mean log-likelihood (len(ks),) of val_images under probabilistic PCA with k components fitted on
+    train_images (Tipping & Bishop, 1999), for each k from one fit; equal to sklearn's PCA(k).score."""
+    from sklearn.decomposition import PCA
+
+    X, V = (as_float(a).flatten(1).numpy().astype(np.float64) for a in (train_images, val_images))
+    d = X.shape[1]
+    pca = PCA(n_components=max(ks), svd_solver="full").fit(X)
+    total = X.var(axis=0, ddof=1).sum()  # the sum of all d variances
+    z = (V - pca.mean_) @ pca.components_.T  # (M, k_max)
+    distance = ((V - pca.mean_) ** 2).sum(1)  # (M,)
+    out = []
+    for k in ks:
+        lam = pca.explained_variance_[:k]
+        noise = max((total - lam.sum()) / (d - k), 1e-12)  # the mean of the d - k variances left out
+        inside = (z[:, :k] ** 2).sum(1)
+        mahalanobis = (z[:, :k] ** 2 / lam).sum(1) + (distance - inside) / noise
+        out.append(-0.5 * (d * np.log(2 * np.pi) + np.log(lam).sum() + (d - k) * np.log(noise)
+                           + mahalanobis.mean()))
+    return np.array(out)
+
+
 def linear_probe(train_x: np.ndarray, train_y: np.ndarray, test_x: np.ndarray, test_y: np.ndarray,
                  seed: int = 0) -> float:
     """Test accuracy of a logistic regression on standardised features: how linearly readable they are."""

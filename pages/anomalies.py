@@ -6,12 +6,13 @@ import streamlit as st
 from sklearn.metrics import average_precision_score, roc_auc_score
 
 from ae_core import SpecError
-from ae_core.anomaly import baseline_scores, confusion_at, missed_anomalies, scores, top_scores
+from ae_core.anomaly import baseline_scores, chosen_pca_scores, confusion_at, missed_anomalies, scores, top_scores
 from ae_core.readers import scored_csv
 from ae_core.recipes import one_class_spec, table_spec
 from ae_core.rows import one_class_rows
 from ui.address import Setting, apply_address, control, integer, integers, link_ui
 from ui.charts import histogram, roc_pr_figures
+from ui.fmt import fr
 from ui.images import gallery
 from ui.lesson import closing_ui, lesson_text, lesson_ui
 from ui.live import last_run, train_ui
@@ -25,7 +26,8 @@ from ui.upload import image_score_ui, table_ui
 def image_baselines(dataset: str, normal: tuple[int, ...], contamination: float, seed: int, k: int):
     data = get_dataset(dataset)
     sp = one_class_rows(data, one_class_spec(data, normal, contamination, k, seed).rows)
-    return baseline_scores(data.images[sp.train_idx], data.images[sp.test_idx], k, seed)
+    train, test = data.images[sp.train_idx], data.images[sp.test_idx]
+    return baseline_scores(train, test, k, seed), chosen_pca_scores(train, data.images[sp.reference_idx], test)
 
 
 def curves_ui(key: str, s: np.ndarray, y: np.ndarray, threshold: float) -> None:
@@ -35,9 +37,31 @@ def curves_ui(key: str, s: np.ndarray, y: np.ndarray, threshold: float) -> None:
     c2.plotly_chart(pr, key=f"{key}_pr")
 
 
+def comparison_ui(y: np.ndarray, autoencoder: np.ndarray, baselines: dict[str, np.ndarray]) -> None:
+    """The AUC and AP of the autoencoder and of each baseline on the same test rows, and which wins."""
+    rows = {"Autoencodeur": autoencoder, **baselines}
+    auc = {name: roc_auc_score(y, s) for name, s in rows.items()}
+    st.markdown("**Comparaison sur la même séparation des données**")
+    st.dataframe(pd.DataFrame({"AUC": auc.values(),
+                               "Précision moyenne (AP)": [average_precision_score(y, s) for s in rows.values()]},
+                              index=list(rows)).style.format(precision=3, decimal=","))
+    shown = {name: round(value, 3) for name, value in auc.items()}  # what the table shows
+    top = [name for name, value in shown.items() if value == max(shown.values())]
+    if len(top) > 1:
+        names = " et ".join("l'autoencodeur" if n == "Autoencodeur" else f"«\u202f{n}\u202f»" for n in top)
+        st.info(f"À trois décimales, {names} font jeu égal (AUC {fr(auc[top[0]], '.3f')})\u202f: "
+                "l'écart est trop petit pour désigner un gagnant.")
+    elif top[0] == "Autoencodeur":
+        st.success(f"L'autoencodeur gagne ici\u202f: AUC {fr(auc[top[0]], '.3f')}, contre "
+                   f"{fr(max(list(auc.values())[1:]), '.3f')} pour la meilleure des références.")
+    else:
+        st.info(f"Ici, «\u202f{top[0]}\u202f» gagne (AUC {fr(auc[top[0]], '.3f')} contre "
+                f"{fr(auc['Autoencodeur'], '.3f')} pour l'autoencodeur). " + lesson_text("anomalies_acp"))
+
+
 def images_section() -> None:
     data = current_dataset()
-    persist(anomalies_normal=[0], anomalies_contamination=5, anomalies_latent=4, anomalies_seed=0)
+    persist(anomalies_normal=[0], anomalies_contamination=5, anomalies_latent=8, anomalies_seed=0)
     settings = {"c": Setting("anomalies_normal", integers(0, len(data.class_names) - 1)),
                 "p": Setting("anomalies_contamination", integer(0, 20)),
                 "k": Setting("anomalies_latent", integer(2, 32)),
@@ -74,15 +98,11 @@ def images_section() -> None:
     decision_ui(test_s, y, threshold)
     curves_ui("anomalies", test_s, y, threshold)
     k = spec.model.latent_dim
-    base = image_baselines(data.name, spec.rows.normal, spec.rows.contamination, spec.rows.seed, k)
-    st.markdown("**Comparaison sur la même séparation des données**")
-    rows = {"Autoencodeur": test_s, f"ACP à {k} composantes": base["pca"],
-            "Forêt d'isolement": base["isolation_forest"]}
-    st.dataframe(pd.DataFrame({"AUC": [roc_auc_score(y, v) for v in rows.values()],
-                               "Précision moyenne (AP)": [average_precision_score(y, v) for v in rows.values()]},
-                              index=list(rows)).style.format(precision=3, decimal=","))
-    if roc_auc_score(y, base["pca"]) > roc_auc_score(y, test_s):
-        st.info(lesson_text("anomalies_acp"))
+    base, (k_pca, chosen) = image_baselines(data.name, spec.rows.normal, spec.rows.contamination,
+                                            spec.rows.seed, k)
+    comparison_ui(y, test_s, {f"ACP à {k} composantes (même code)": base["pca"],
+                              f"ACP à {k_pca} composantes (choisies sur la validation)": chosen,
+                              "Forêt d'isolement": base["isolation_forest"]})
     test_images, names = data.images[sp.test_idx], data.class_names
     top = top_scores(test_s, 8)
     st.markdown("**Les scores les plus élevés** (en haut l'original, au milieu la reconstruction, "

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from ae_core import PCABaseline, pca_error_curve, trustworthiness
-from ae_core.baselines import probe_accuracies
+from ae_core.baselines import pca_code_size, ppca_log_likelihoods, probe_accuracies
+from ae_core.metrics import as_float
 
 
 def test_pca_error_curve_matches_pca_baseline_and_the_eigenvalue_formula(digits):
@@ -36,3 +37,15 @@ def test_probe_reads_separable_features_perfectly():
     acc = probe_accuracies({"good": (good[:100], good[100:]), "noise": (noise[:100], noise[100:])},
                            y[:100], y[100:])
     assert acc["good"] == 1.0 and acc["noise"] < 0.8
+
+
+def test_ppca_likelihoods_match_sklearn_and_choose_a_code_size(digits):
+    from sklearn.decomposition import PCA
+
+    train, val = digits.images[:300], digits.images[300:400]
+    ks = (1, 4, 16, 32)
+    X, V = (as_float(a).flatten(1).numpy().astype(np.float64) for a in (train, val))
+    expected = [PCA(k, svd_solver="full").fit(X).score(V) for k in ks]
+    np.testing.assert_allclose(ppca_log_likelihoods(train, val, ks), expected, rtol=1e-6)
+    k = pca_code_size(train, val)
+    assert k in (1, 2, 4, 8, 16, 32) and k > 1  # 8 × 8 digits need more than one component

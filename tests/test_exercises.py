@@ -50,4 +50,4 @@ def test_anomaly_page_exercise_on_dirty_data(digits):
         base = baseline_scores(digits.images[split.train_idx], test, spec.model.latent_dim)
         aucs[contamination] = [roc_auc_score(y, s) for s in (scores(trainer.model, test).numpy(), *base.values())]
     assert aucs[0.05][0] > 0.995 and 0.985 < aucs[0.2][0] < aucs[0.05][0]
-    assert aucs[0.2][0] < min(aucs[0.2][1:])  # PCA and Isolation Forest resist better
+    assert aucs[0.2][0] < aucs[0.2][2]  # the Isolation Forest resists better (PCA: about as well)

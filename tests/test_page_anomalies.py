@@ -9,6 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from ae_core import load_dataset
 from ae_core.anomaly import confusion_at, threshold_mean_std
+from ae_core.baselines import pca_code_size
 from ae_core.rows import one_class_rows
 from tests.app_driver import memo, start_and_train
 
@@ -72,9 +73,20 @@ def test_images_training_then_threshold_and_presets(at):
 
     at.button(key="anomalies_threshold_3sigma").click().run()
     assert at.select_slider(key="anomalies_threshold").value == pytest.approx(threshold_mean_std(ref_s), rel=1e-4)
-    table = at.dataframe[1].value  # AUC of the autoencoder and both baselines
-    assert list(table.index) == ["Autoencodeur", "ACP à 4 composantes", "Forêt d'isolement"]
+    table = at.dataframe[1].value  # AUC of the autoencoder and the baselines
+    digits = load_dataset("digits")
+    k_pca = pca_code_size(digits.images[split.train_idx], digits.images[split.reference_idx])
+    assert list(table.index) == ["Autoencodeur", "ACP à 8 composantes (même code)",
+                                 f"ACP à {k_pca} composantes (choisies sur la validation)", "Forêt d'isolement"]
     assert (table["AUC"] > 0.7).all()
+    shown = table["AUC"].round(3)  # the page says who wins at the table's precision, or that it is a tie
+    top = list(shown[shown == shown.max()].index)
+    verdict = [m.value for m in (*at.success, *at.info) if "gagne" in m.value or "jeu égal" in m.value]
+    assert len(verdict) == 1
+    if len(top) > 1:
+        assert "jeu égal" in verdict[0]
+    else:
+        assert (top == ["Autoencodeur"]) == verdict[0].startswith("L'autoencodeur gagne")
 
 
 def test_uploaded_image_is_scored_and_bad_image_explained(at):
