@@ -45,24 +45,27 @@ def maps_section(data, ae, vae, rows, labels, law):
                          key=f"gen_map_{title}")
     if k == 2:
         st.caption("Pointillés : les cercles de rayon 1 et 2 de la loi a priori N(0, I), là où l'on tire les codes "
-                   "pour générer. Les codes du VAE les remplissent ; ceux de l'autoencodeur s'étalent ailleurs.")
+                   "pour générer. Les codes du VAE les remplissent en grande partie ; ceux de l'autoencodeur s'étalent "
+                   "ailleurs.")
     else:
         st.caption(f"Codes de {k} nombres : chaque carte montre leurs deux premiers axes d'ACP ; les cercles "
                    "de la loi a priori ne s'y dessinent que pour un code de 2 nombres.")
     st.markdown("**Décoder n'importe quel point** : les trous de la carte de l'autoencodeur donnent des images "
-                "qui ne ressemblent à rien ; celle du VAE est remplie autour de l'origine.")
+                "qui ne ressemblent à rien ; celle du VAE est bien mieux remplie autour de l'origine, sans l'être "
+                "partout.")
     for tab, model, title in zip(st.tabs(list(planes)), (ae, vae), planes):
         with tab:
             decode_anywhere_ui(f"gen_{title}", model, *planes[title])
 
 
-def beta_section(data, k):
+def beta_section(data, k, finished=()):
     specs = beta_specs(data, k)
     histories = shared_train_ui("gen_beta", specs, data, "Entraîner les cinq VAE (β = 0 ; 0,5 ; 1 ; 2 ; 4)",
-                                keep_models=True)
+                                keep_models=True, finished=finished)
     if histories is None:
         st.caption("Cinq VAE, un par valeur de β, entraînés une seule fois par jeu de données et par taille de "
-                   "code, pour toute la classe.")
+                   "code, pour toute la classe. Si vous avez entraîné la paire ci-dessus, son VAE est l'un des "
+                   "cinq\u202f: il ne sera pas entraîné une seconde fois.")
         return
     models, (j, _) = shared_models(specs), judge(data.name)
     rec = [h.extra["reconstruction"][-1] for h in histories]
@@ -76,7 +79,8 @@ def beta_section(data, k):
               "diversité": [fr(s["diversite"], ".2f") for s in scores],
               "Fréchet": [fr(s["frechet"], ",.1f") for s in scores]})
     st.caption("Dernière époque d'entraînement. Une dimension est active quand son KL moyen dépasse 0,01 nat : "
-               "les autres copient la loi a priori et ne portent plus d'information (effondrement a posteriori).")
+               "les autres copient la loi a priori et ne portent plus d'information (effondrement de la loi a "
+               "posteriori).")
 
 
 route_through_app()
@@ -88,8 +92,8 @@ apply_address("generer", SETTINGS)
 c1, c2 = st.columns(2)
 k = ctl("k", c1.select_slider, "Taille du code", CODES, help="2 : les cartes montrent les codes eux-mêmes.")
 beta = ctl("beta", c2.select_slider, "β, le poids du terme KL du VAE", list(BETAS), format_func=fr_2dp,
-           help="0 : un autoencodeur bruité, sans loi a priori ; 1 : le VAE standard ; plus : codes plus "
-                "proches de N(0, I), reconstructions plus floues.")
+           help="0 : pas de terme KL, σ tombe presque à zéro et l'on retrouve un autoencodeur ordinaire ; "
+                "1 : le VAE standard ; plus : codes plus proches de N(0, I), reconstructions plus floues.")
 link_ui("generer", SETTINGS)
 run = train_ui("gen", generation_pair(data, k, beta), data, start_label="Entraîner l'autoencodeur puis le VAE")
 if run is not None and run.trained:
@@ -112,5 +116,5 @@ if run is not None and run.trained:
     st.header("Interpolation : autoencodeur contre VAE")
     interpolation_pair_ui(data, ae, vae, rows[:40], names)
 st.header("Le compromis β")
-beta_section(data, k)
+beta_section(data, k, tuple(run.trainers) if run is not None and run.trained else ())  # the pair's VAE is one of five
 closing_ui("generer")

@@ -10,6 +10,7 @@ go. Nothing here draws anything or knows Streamlit: ui.live does, and names each
 from __future__ import annotations
 
 import atexit
+import copy
 import logging
 import os
 import threading
@@ -43,9 +44,11 @@ class Job:
     weights each epoch; the whole trainer comes back when it is done, failed or paused.
     """
 
-    def __init__(self, specs: Sequence[RunSpec], data: Dataset):
+    def __init__(self, specs: Sequence[RunSpec], data: Dataset, finished: Sequence[Trainer] = ()):
         self.specs, self.data = tuple(specs), data
-        self.trainers = [build_trainer(self.specs[0], data)]
+        # A finished trainer of the same spec stands for its training: same spec, same data, same weights.
+        self._finished = {t.spec: t for t in finished if t.done and t.diverged_at is None and t.spec in self.specs}
+        self.trainers = [self._build(self.specs[0])]
         self.running = True  # the learner wants it to train; False once paused, or once its end was shown
         self.error: str | None = None
         self.started = self.last_seen = time.monotonic()
@@ -105,9 +108,10 @@ class Job:
     def _train(self, step: Callable[[Trainer], object]) -> None:
         """step(trainer) on the trainer due (building the next one when needed); errors become French."""
         try:
-            if self.trainer.done:
-                self.trainers.append(build_trainer(self.specs[len(self.trainers)], self.data))
-            step(self.trainer)
+            while self.trainer.done and len(self.trainers) < len(self.specs):
+                self.trainers.append(self._build(self.specs[len(self.trainers)]))
+            if not self.trainer.done:
+                step(self.trainer)
         except LearnerError as exc:  # a diverged training, a spec that cannot be trained
             self.error = str(exc)
         except Exception:  # noqa: BLE001 - the learner gets a French message, the log gets the trace
@@ -118,6 +122,13 @@ class Job:
                 self.finished = time.monotonic()
                 log.info("job of %s done %.2f s after its start (%d turns)", self.owner, self.finished - self.started,
                          self.turns)
+
+    def _build(self, spec: RunSpec) -> Trainer:
+        """A copy of the finished trainer of `spec` when one was given, else a new trainer."""
+        if spec not in self._finished:
+            return build_trainer(spec, self.data)
+        done = self._finished[spec]
+        return copy.deepcopy(done, memo={id(done.images): done.images})  # the images stay shared
 
     def pause(self) -> None:
         """Stop training; returns once no chunk is running and the whole trainer is back from the child."""

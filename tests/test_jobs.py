@@ -28,6 +28,26 @@ def test_a_job_runs_its_trainers_in_turn_and_matches_a_direct_run(digits):
     assert job.trainers[1].history.val_loss == direct.history.val_loss
 
 
+def test_a_finished_trainer_of_the_same_spec_stands_for_its_training(digits, monkeypatch):
+    import torch
+
+    specs = [quick(digits), quick(digits, seed=1), quick(digits, seed=2)]
+    done, unfinished = build_trainer(specs[1], digits), build_trainer(specs[2], digits)
+    done.run()
+    built = []
+    monkeypatch.setattr(jobs, "build_trainer", lambda spec, data: built.append(spec) or build_trainer(spec, data))
+    job = Job(specs, digits, finished=[done, unfinished])
+    while not job.done:
+        job.advance(0.0)
+    copy = job.trainers[1]
+    assert copy is not done and copy.images is done.images  # a copy, sharing the dataset's images
+    assert torch.equal(copy.model.encoder[0].weight, done.model.encoder[0].weight)
+    assert copy.history.val_loss == done.history.val_loss and built == [specs[0], specs[2]]  # not trained again
+    assert job.trainers[2] is not unfinished and job.trainers[2].done  # an unfinished one is trained anew
+    copy.model.encoder[0].weight.data.zero_()
+    assert done.model.encoder[0].weight.abs().sum() > 0  # the learner's model is untouched
+
+
 def test_a_diverging_or_failing_job_stops_with_a_french_message(digits):
     job = Job([quick(digits, lr=1e30, schedule="constant", loss="mse")], digits)
     while not job.done:

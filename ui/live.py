@@ -197,11 +197,11 @@ def _shared() -> tuple[dict[tuple[RunSpec, ...], SharedRun], threading.Lock]:
     return {}, threading.Lock()
 
 
-def _start_shared(specs: tuple[RunSpec, ...], data: Dataset) -> None:
+def _start_shared(specs: tuple[RunSpec, ...], data: Dataset, finished: tuple[Trainer, ...] = ()) -> None:
     store, lock = _shared()
     with lock:
         if specs not in store:
-            store[specs] = SharedRun(Job(specs, data))
+            store[specs] = SharedRun(Job(specs, data, finished))
             pool().submit(store[specs].job, "shared")
 
 
@@ -214,17 +214,18 @@ def _cancel_shared(specs: tuple[RunSpec, ...]) -> None:
 
 
 def shared_train_ui(key: str, specs: tuple[RunSpec, ...], data: Dataset, start_label: str,
-                    keep_models: bool = False) -> list[History] | None:
+                    keep_models: bool = False, finished: tuple[Trainer, ...] = ()) -> list[History] | None:
     """A deterministic job trained once per process for every learner, by the same workers.
 
     Whoever starts it, every learner who opens the page sees its progress and then its result: the
     histories of its trainers. The models are let go, unless `keep_models` (then shared_models(specs)).
-    None until then.
+    None until then. A copy of a `finished` trainer of one of `specs` (the starter's own) stands for
+    that training.
     """
     store, lock = _shared()
     entry = store.get(specs)
     if entry is None:
-        st.button(start_label, key=f"{key}_start", on_click=callback(_start_shared), args=(specs, data))
+        st.button(start_label, key=f"{key}_start", on_click=callback(_start_shared), args=(specs, data, finished))
         if f"{key}_error" in state:
             st.error(state.pop(f"{key}_error"))
         return None
