@@ -25,7 +25,7 @@ def test_train_both_models_then_draw_judge_and_redraw(monkeypatch):
     new_images, new_scores = memo(at, "gen_draws")
     assert not (new_images["vae"] == images["vae"]).all() and new_scores["vae"] != scores["vae"]
     mu_text = next(m.value for m in at.markdown if m.value.startswith("μ = ("))
-    click(at, "Retirer ε")
+    click(at, "Tirer de nouveaux ε")
     assert next(m.value for m in at.markdown if m.value.startswith("μ = (")) == mu_text  # same image, same law
     assert len(at.get("plotly_chart")) >= 2  # the two maps
 
@@ -46,3 +46,19 @@ def test_the_beta_trade_off_trains_five_vaes_once_and_shows_active_dimensions():
     active = list(table["dimensions actives (sur 2)"])
     assert active[2] == 2 and active[4] == 0  # the exercise's posterior collapse on digits
     assert not at.exception
+
+
+def test_the_noise_caption_says_what_the_noise_fools_on_the_table_shown():
+    from ui.sections.generer import noise_note
+
+    def row(lisibilite, frechet):
+        return {"lisibilite": lisibilite, "frechet": frechet, "diversite": 0.9}
+
+    mnist = {"vae": row(0.87, 86.5), "ae": row(0.82, 230.1), "ae_fit": row(0.90, 81.8)}  # the README's table
+    note = noise_note(mnist, row(0.94, 300.0))
+    assert "trompe la lisibilité\u202f:" in note and "distance" not in note.split(".")[0].split(":")[0]
+    digits = {"vae": row(0.73, 10.5), "ae": row(0.62, 90.0), "ae_fit": row(0.73, 5.6)}
+    note = noise_note(digits, row(0.57, 55.7))
+    assert "trompe la distance de Fréchet" in note and "plus basse que celle de l'autoencodeur tiré dans N(0, I)" in note
+    assert "lisibilité," not in note  # its lisibilité is the lowest: not fooled
+    assert "ni la lisibilité ni la distance" in noise_note(mnist, row(0.5, 500.0))

@@ -21,6 +21,8 @@ SAMPLES = 1000  # images judged per model
 SHOWN = 36  # images drawn in a grid
 NAMES = {"vae": "VAE, codes tirés de N(0, I)", "ae": "autoencodeur, codes tirés de N(0, I)",
          "ae_fit": "autoencodeur, codes tirés d'une gaussienne ajustée à ses codes"}
+OF = {"vae": "du VAE", "ae": "de l'autoencodeur tiré dans N(0, I)",  # « celle du VAE »
+      "ae_fit": "de l'autoencodeur tiré dans la gaussienne ajustée"}
 
 
 @st.cache_resource(show_spinner="Entraînement du juge : un petit classifieur des vraies images…")
@@ -62,9 +64,35 @@ def draws_ui(data, ae, vae, key, train_idx) -> None:
     st.caption(f"Chaque ligne juge {fr(SAMPLES, ',.0f')} images. Le juge est un petit classifieur entraîné sur "
                f"les vraies images ({fr(100 * j.accuracy, '.1f')} % d'exactitude en validation). "
                "Lisibilité : sa confiance moyenne ; diversité : 1 si les dix classes sont tirées autant, "
-               "0 si une seule ; distance de Fréchet : l'écart entre ses caractéristiques internes de ces "
-               "images et celles des vraies images de validation (plus bas, mieux c'est). Le bruit trompe la "
-               "lisibilité, pas la distance.")
+               "0 si une seule ; distance de Fréchet : l'écart entre deux gaussiennes ajustées à ses "
+               "caractéristiques internes, l'une sur ces images, l'autre sur les vraies images de validation (plus "
+               f"bas, mieux c'est). C'est la formule de la FID, mais avec ce petit juge et {fr(SAMPLES, ',.0f')} "
+               "images : ces nombres ne se comparent pas aux FID publiées. " + noise_note(scores, references["bruit"]))
+
+
+def noise_note(scores: dict[str, dict[str, float]], noise: dict[str, float]) -> str:
+    """What the uniform-noise row shows on the table drawn: which of the judge's numbers it fools.
+
+    It depends on the dataset (on MNIST the judge is confident on noise but the distance is not fooled;
+    on the 8 × 8 digits noise has the lowest lisibilité but beats the autoencoder drawn from N(0, I) on
+    the distance), so the sentence is written from the numbers shown."""
+    def names(rows):
+        return " et ".join(filter(None, [", ".join(rows[:-1]), rows[-1]]))
+
+    less_readable = [OF[n] for n, s in scores.items() if s["lisibilite"] < noise["lisibilite"]]
+    farther = [OF[n] for n, s in scores.items() if s["frechet"] > noise["frechet"]]
+    fooled = []
+    if less_readable:
+        fooled.append(f"sa lisibilité, {fr(noise['lisibilite'], '.2f')}, dépasse celle {names(less_readable)}")
+    if farther:
+        fooled.append(f"sa distance, {fr(noise['frechet'], ',.1f')}, est plus basse que celle {names(farther)}")
+    if not fooled:
+        head = ("Ici, le bruit ne trompe ni la lisibilité ni la distance de Fréchet (sur d'autres jeux de données, "
+                "il trompe l'une ou l'autre)")
+    else:
+        which = ["la lisibilité"] * bool(less_readable) + ["la distance de Fréchet"] * bool(farther)
+        head = f"Ici, le bruit trompe {' et '.join(which)} : " + " ; ".join(fooled)
+    return head + ". Aucun nombre ne suffit seul : lisez-les ensemble, à côté des deux lignes de référence."
 
 
 def codes_map(model, data, rows) -> np.ndarray:
@@ -105,7 +133,8 @@ def law_ui(data, vae, rows, names, drawn=None) -> tuple[np.ndarray, np.ndarray]:
     mu, logvar = vae.encode_dist(x)
     sigma = (0.5 * logvar).exp()
     seed = state.setdefault("gen_eps", 0)
-    st.button("Retirer ε", key="gen_redraw_eps", on_click=callback(lambda: state.update(gen_eps=seed + 1)),
+    st.button("Tirer de nouveaux ε", key="gen_redraw_eps",
+              on_click=callback(lambda: state.update(gen_eps=seed + 1)),
               help="Tire huit nouveaux ε ~ N(0, I) : z = μ + σ·ε, puis décode.")
     eps = torch.randn(8, mu.shape[1], generator=torch.Generator().manual_seed(seed))
     images = decode_codes(vae, mu + sigma * eps)
