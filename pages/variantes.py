@@ -34,7 +34,8 @@ def price_section(data, variant, val):
         name, measure = measures[variant]
         effect = memo("var_price_effect", specs, lambda: [measure(m) for m in models])  # once, not every rerun
     else:
-        effect, name = [h.extra["perplexity"][-1] for h in histories], "perplexité du dictionnaire (codes employés)"
+        effect = [h.extra["perplexity"][-1] for h in histories]
+        name = "perplexité (nombre effectif de numéros employés)"
     st.plotly_chart(price_figure(weights, [h.val_mse[-1] for h in histories], effect, name), key="var_price")
 
 
@@ -50,7 +51,8 @@ link_ui("variantes", SETTINGS)
 _, latent = VARIANTS[variant]
 default = variant_weights(data, variant)[0]
 st.caption(f"Réglage par défaut : λ = {fr(default, 'g')}, code de {latent} nombres"
-           + {"vq": " (un dictionnaire de 64 vecteurs).",
+           + {"vq": " par vecteur de la grille, chacun remplacé par le plus proche d'un dictionnaire de 64 vecteurs"
+                    " ; λ pèse ici le terme d'engagement.",
               "contractive": ", standardisé (chaque unité divisée par son écart type) dans les deux modèles."
               }.get(variant, "."))
 pair = (variant_spec(data, f"plain_{variant}"), variant_spec(data, variant))
