@@ -65,7 +65,7 @@ def ppca_log_likelihoods(train_images: torch.Tensor, val_images: torch.Tensor, k
     distance = ((V - pca.mean_) ** 2).sum(1)  # (M,)
     out = []
     for k in ks:
-        lam = pca.explained_variance_[:k]
+        lam = np.maximum(pca.explained_variance_[:k], 1e-12)  # constant pixels give null variances
         noise = max((total - lam.sum()) / (d - k), 1e-12)  # the mean of the d - k variances left out
         inside = (z[:, :k] ** 2).sum(1)
         mahalanobis = (z[:, :k] ** 2 / lam).sum(1) + (distance - inside) / noise

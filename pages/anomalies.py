@@ -3,7 +3,7 @@
 import numpy as np
 import pandas as pd
 import streamlit as st
-from sklearn.metrics import average_precision_score, roc_auc_score
+from sklearn.metrics import roc_auc_score
 
 from ae_core import SpecError
 from ae_core.anomaly import baseline_scores, chosen_pca_scores, confusion_at, missed_anomalies, scores, top_scores
@@ -12,11 +12,10 @@ from ae_core.recipes import one_class_spec, table_spec
 from ae_core.rows import one_class_rows
 from ui.address import Setting, apply_address, control, integer, integers, link_ui
 from ui.charts import histogram, roc_pr_figures
-from ui.fmt import fr
 from ui.images import gallery
-from ui.lesson import closing_ui, lesson_text, lesson_ui
+from ui.lesson import closing_ui, lesson_ui
 from ui.live import last_run, train_ui
-from ui.sections.anomalies import decision_ui, threshold_ui
+from ui.sections.anomalies import comparison_ui, decision_ui, threshold_ui
 from ui.shell import route_through_app
 from ui.state import current_dataset, get_dataset, memo, persist, state
 from ui.upload import image_score_ui, table_ui
@@ -35,28 +34,6 @@ def curves_ui(key: str, s: np.ndarray, y: np.ndarray, threshold: float) -> None:
     c1, c2 = st.columns(2)
     c1.plotly_chart(roc, key=f"{key}_roc")
     c2.plotly_chart(pr, key=f"{key}_pr")
-
-
-def comparison_ui(y: np.ndarray, autoencoder: np.ndarray, baselines: dict[str, np.ndarray]) -> None:
-    """The AUC and AP of the autoencoder and of each baseline on the same test rows, and which wins."""
-    rows = {"Autoencodeur": autoencoder, **baselines}
-    auc = {name: roc_auc_score(y, s) for name, s in rows.items()}
-    st.markdown("**Comparaison sur la même séparation des données**")
-    st.dataframe(pd.DataFrame({"AUC": auc.values(),
-                               "Précision moyenne (AP)": [average_precision_score(y, s) for s in rows.values()]},
-                              index=list(rows)).style.format(precision=3, decimal=","))
-    shown = {name: round(value, 3) for name, value in auc.items()}  # what the table shows
-    top = [name for name, value in shown.items() if value == max(shown.values())]
-    if len(top) > 1:
-        names = " et ".join("l'autoencodeur" if n == "Autoencodeur" else f"«\u202f{n}\u202f»" for n in top)
-        st.info(f"À trois décimales, {names} font jeu égal (AUC {fr(auc[top[0]], '.3f')})\u202f: "
-                "l'écart est trop petit pour désigner un gagnant.")
-    elif top[0] == "Autoencodeur":
-        st.success(f"L'autoencodeur gagne ici\u202f: AUC {fr(auc[top[0]], '.3f')}, contre "
-                   f"{fr(max(list(auc.values())[1:]), '.3f')} pour la meilleure des références.")
-    else:
-        st.info(f"Ici, «\u202f{top[0]}\u202f» gagne (AUC {fr(auc[top[0]], '.3f')} contre "
-                f"{fr(auc['Autoencodeur'], '.3f')} pour l'autoencodeur). " + lesson_text("anomalies_acp"))
 
 
 def images_section() -> None:

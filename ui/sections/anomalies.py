@@ -1,4 +1,5 @@
-"""The anomaly page's sections: a threshold with presets and the decisions it makes (galleries: ui.images)."""
+"""The anomaly page's sections: a threshold with presets, the decisions it makes, the comparison with the
+baselines (galleries: ui.images)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,11 @@ from collections.abc import Hashable
 import numpy as np
 import pandas as pd
 import streamlit as st
+from sklearn.metrics import average_precision_score, roc_auc_score
 
 from ae_core.anomaly import confusion_at, threshold_mean_std, threshold_percentile
 from ui.fmt import fr
+from ui.lesson import lesson_text
 from ui.state import state
 
 PRESETS = {"p95": "95ᵉ centile", "p99": "99ᵉ centile", "3sigma": "moyenne + 3σ"}
@@ -52,3 +55,25 @@ def decision_ui(s: np.ndarray, is_anomaly: np.ndarray, threshold: float) -> None
     cols[3].metric("F1", fr(c.f1, ".3f"), help="Moyenne harmonique de la précision et du rappel.")
     cols[4].metric("Fausses alertes", f"{fr(100 * c.fpr, '.1f')}\u202f%",
                    help="Part des exemples vraiment normaux qui sont signalés. Le 95ᵉ centile vise 5\u202f%.")
+
+
+def comparison_ui(y: np.ndarray, autoencoder: np.ndarray, baselines: dict[str, np.ndarray]) -> None:
+    """The AUC and AP of the autoencoder and of each baseline on the same test rows, and which wins."""
+    rows = {"Autoencodeur": autoencoder, **baselines}
+    auc = {name: roc_auc_score(y, s) for name, s in rows.items()}
+    st.markdown("**Comparaison sur la même séparation des données**")
+    st.dataframe(pd.DataFrame({"AUC": auc.values(),
+                               "Précision moyenne (AP)": [average_precision_score(y, s) for s in rows.values()]},
+                              index=list(rows)).style.format(precision=3, decimal=","))
+    shown = {name: round(value, 3) for name, value in auc.items()}  # what the table shows
+    top = [name for name, value in shown.items() if value == max(shown.values())]
+    if len(top) > 1:
+        names = " et ".join("l'autoencodeur" if n == "Autoencodeur" else f"«\u202f{n}\u202f»" for n in top)
+        st.info(f"À trois décimales, {names} font jeu égal (AUC {fr(auc[top[0]], '.3f')})\u202f: "
+                "l'écart est trop petit pour désigner un gagnant.")
+    elif top[0] == "Autoencodeur":
+        st.success(f"L'autoencodeur gagne ici\u202f: AUC {fr(auc[top[0]], '.3f')}, contre "
+                   f"{fr(max(list(auc.values())[1:]), '.3f')} pour la meilleure des références.")
+    else:
+        st.info(f"Ici, «\u202f{top[0]}\u202f» gagne (AUC {fr(auc[top[0]], '.3f')} contre "
+                f"{fr(auc['Autoencodeur'], '.3f')} pour l'autoencodeur). " + lesson_text("anomalies_acp"))
