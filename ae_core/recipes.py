@@ -67,16 +67,19 @@ def curve_sizes(image_shape: tuple[int, int, int]) -> tuple[int, ...]:
 
 
 def curve_spec(data: Dataset, latent_dim: int, seed: int = 0) -> RunSpec:
-    """map_spec's autoencoder at code size `latent_dim`, trained on shifted copies of images of 16 pixels or more.
+    """The error-vs-size curve's autoencoder at code size `latent_dim`.
 
-    On 8,000 MNIST digits a 30-number autoencoder learns its training images by heart (after 40 epochs,
-    squared error 3 to 5 per training image but 8.7 per validation image); shifted copies give 9 times
-    more data for the same digits, so fewer passes are needed.
+    On images of 16 pixels or more, the course's convolutional autoencoder with a code, one pass in
+    batches of 32 over at most 10,000 training images and their 8 copies shifted by one pixel: on
+    mnist8k, 0.33 times PCA-30's error at k = 30 in about 14 s on one thread (tests/test_recipes.py).
+    Without the copies a 30-number code learns its 8,000 training images by heart; with them an MLP
+    256-128 needed 6 passes (29 s) for 0.43. On 8 × 8 digits, map_spec's MLP without copies.
     """
-    shifts = min(data.image_shape[1:]) >= 16
-    train = default_train(data.name, seed=seed, **({"epochs": 6, "batch_size": 128} if shifts else {}))
-    return RunSpec(data.name, _map_model(data, latent_dim), train,
-                   rows=Rows(max_train=10_000, shifts=shifts, seed=seed))
+    if min(data.image_shape[1:]) < 16:
+        return map_spec(data, latent_dim, seed)
+    model = ModelConfig("conv", data.image_shape, latent_dim)
+    train = default_train(data.name, epochs=1, batch_size=32, seed=seed)
+    return RunSpec(data.name, model, train, rows=Rows(max_train=10_000, shifts=True, seed=seed))
 
 
 def restoration_spec(data: Dataset, corruption: Corruption | None = None, seed: int = 0) -> RunSpec:

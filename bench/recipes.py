@@ -5,6 +5,8 @@
 
 pca:     the training page's default recipe against standard PCA at each code size (held-out squared
          error summed over the pixels, per image), digits and mnist8k.
+curve:   the latent page's error-vs-size curve (ae_core.recipes.curve_spec) against standard PCA at
+         each of its code sizes, with each training's wall time and the three together.
 time:    wall time of that recipe on mnist8k and on 60,000 images (shifted copies: full MNIST's size).
 anomaly: the anomaly page's one-class recipe against PCA at the same code size, PCA at the code size
          its normal validation images choose, and Isolation Forest: ROC AUC per digit and its mean over
@@ -27,7 +29,7 @@ import torch
 from ae_core.anomaly import one_class_aucs
 from ae_core.baselines import pca_error_curve
 from ae_core.data import Dataset, default_data_dir, load_dataset
-from ae_core.recipes import default_spec, one_class_spec
+from ae_core.recipes import curve_sizes, curve_spec, default_spec, one_class_spec
 from ae_core.rows import one_class_rows, shifted_copies, train_val_split
 from ae_core.train import build_trainer
 
@@ -88,7 +90,7 @@ def print_one_class(name: str, data_dir: Path, processes: int) -> None:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=default_data_dir(), help="folder holding MNIST/raw")
-    parser.add_argument("--part", choices=("pca", "time", "anomaly", "all"), default="all")
+    parser.add_argument("--part", choices=("pca", "curve", "time", "anomaly", "all"), default="all")
     parser.add_argument("--ks", help="code sizes, e.g. 1,2,12,32 (default: every size of each range)")
     parser.add_argument("--threads", type=int, default=1, help="1, as each training of the app")
     parser.add_argument("--processes", type=int, default=1, help="anomaly part: trainings at a time")
@@ -105,6 +107,21 @@ def main(argv: list[str] | None = None) -> None:
             for k in [int(k) for k in args.ks.split(",")] if args.ks else ks:
                 ae, pca, s = default_vs_pca(data, k)
                 print(f"| {data.name} | {k} | {ae:.2f} | {pca:.2f} | {ae / pca:.3f} | {s:.1f} |", flush=True)
+
+    if args.part in ("curve", "all"):
+        print("\n| dataset | k | autoencoder | PCA | ratio | seconds |\n|---|---|---|---|---|---|")
+        for data in (digits, mnist):
+            total = 0.0
+            for k in curve_sizes(data.image_shape):
+                trainer = build_trainer(curve_spec(data, k), data)
+                trainer.run()
+                train_idx, val_idx = train_val_split(data)
+                pixels = math.prod(data.image_shape)
+                pca = float(pca_error_curve(data.images[train_idx], data.images[val_idx], [k])[0]) * pixels
+                ae, total = trainer.history.val_mse[-1] * pixels, total + trainer.history.seconds[-1]
+                print(f"| {data.name} | {k} | {ae:.2f} | {pca:.2f} | {ae / pca:.3f} | "
+                      f"{trainer.history.seconds[-1]:.1f} |", flush=True)
+            print(f"| {data.name} | all | | | | {total:.1f} |", flush=True)
 
     if args.part in ("time", "all"):
         large = shifted_copies(mnist.images[:mnist.n_train])[:60_000]

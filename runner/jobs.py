@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 import torch
 
 from ae_core import Dataset, LearnerError, RunSpec, Trainer, build_trainer
+from runner import estimate
 from runner.worker import TrainingProcess
 
 CHUNK_S = float(os.environ.get("AE_CHUNK_SECONDS", "0.25"))  # training time a worker gives a job in one turn
@@ -76,6 +77,13 @@ class Job:
     def progress(self) -> float:
         return (len(self.trainers) - 1 + self.trainer.progress) / len(self.specs)
 
+    def remaining_s(self) -> float:
+        """Training seconds this job still needs on this server (runner.estimate)."""
+        current = len(self.trainers) - 1
+        left = estimate.training_s(self.specs[current], self.data) * (1 - self.trainer.progress)
+        return left + sum(estimate.training_s(spec, self.data) for spec in self.specs[current + 1:]
+                          if spec not in self._finished)
+
     def advance(self, budget_s: float, process: TrainingProcess | None = None) -> None:
         """Train for about `budget_s` seconds (in `process` when given, else in this thread), unless the
         job is done or someone else holds it."""
@@ -120,6 +128,9 @@ class Job:
         finally:
             if self.done and self.finished is None:
                 self.finished = time.monotonic()
+                for trainer in self.trainers:
+                    if trainer.spec not in self._finished:  # a copy did not train here
+                        estimate.observe(trainer)
                 log.info("job of %s done %.2f s after its start (%d turns)", self.owner, self.finished - self.started,
                          self.turns)
 
@@ -183,6 +194,16 @@ class WorkerPool:
         """Jobs in line or being trained."""
         with self._changed:
             return sum(len(jobs) for jobs in self._queue.values())
+
+    def finish_s(self, owner: str, own_s: float) -> tuple[float, int]:
+        """(seconds until a new job of `owner` needing `own_s` seconds of training would be done, other
+        owners' trainings in line). Owners take turns, so each other owner's work delays the new job
+        by at most as much as the owner's own (their jobs in line, then the new one)."""
+        with self._changed:
+            lines = {o: [job for job in jobs if job.running and not job.done] for o, jobs in self._queue.items()}
+        ahead = own_s + sum(job.remaining_s() for job in lines.pop(owner, []))
+        others = sum(min(ahead, sum(job.remaining_s() for job in jobs)) for jobs in lines.values())
+        return max(ahead, (ahead + others) / max(1, len(self._threads))), sum(map(len, lines.values()))
 
     def _take(self) -> Job | None:
         """The first runnable job of the next owner in line, who then goes to the back of it (None: stop)."""

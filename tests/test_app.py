@@ -12,7 +12,7 @@ from torchvision import datasets
 
 import runner.jobs as jobs
 import ui.live as live
-from ae_core import ModelConfig, build_model, save_checkpoint
+from ae_core import ModelConfig, build_model, default_spec, save_checkpoint
 from tests.app_driver import APP, app, start_and_train, train_to_end
 from tests.conftest import require_mnist8k
 from tests.pages import routed_pages
@@ -246,3 +246,19 @@ def test_few_training_images_open_the_gap_between_the_curves():
     h = trainer.history
     assert h.val_loss[-1] > 1.1 * h.train_loss[-1]  # measured on digits: 0.351 against 0.298
     assert any("n'a vu que 50 images" in c.value for c in at.caption)
+
+
+def test_the_start_button_says_how_long_and_counts_the_other_learners_in_line(digits):
+    at = app("pages/entrainer.py")
+    assert any(c.value.startswith("Durée prévue sur ce serveur\u202f: environ") and "attente" not in c.value
+               for c in at.caption)
+    other = jobs.Job([default_spec(digits)], digits)  # several seconds of training
+    jobs.pool().submit(other, "another learner")  # (every AppTest session has the same id)
+    try:
+        at.run()
+        assert any("dont l'attente derrière 1 autre entraînement en cours" in c.value for c in at.caption)
+        at.button(key="train_start").click().run()
+        assert not any(c.value.startswith("Durée prévue") for c in at.caption)  # running: its progress bar says
+        at.button(key="train_reset").click().run()
+    finally:
+        other.pause()

@@ -20,7 +20,6 @@ def default_vs_pca(data, k):
     return trained(default_spec(data, k), data).history.val_mse[-1] * pixels, pca * pixels
 
 
-@pytest.mark.xdist_group("digits_default")  # shares tests.conftest.trained models
 @pytest.mark.slow
 @pytest.mark.xdist_group("digits_default")  # shares tests.conftest.trained models
 @pytest.mark.parametrize("k", [1, 2, 12, 16])
@@ -29,7 +28,6 @@ def test_default_recipe_beats_pca_on_digits(digits, k):
     assert ae < pca, f"k={k}: autoencoder {ae:.4f} vs PCA {pca:.4f}"
 
 
-@pytest.mark.xdist_group("digits_default")  # shares tests.conftest.trained models
 @pytest.mark.slow
 @pytest.mark.xdist_group("digits_default")  # shares tests.conftest.trained models
 def test_pca_wins_at_large_codes_on_digits_as_the_page_says(digits):

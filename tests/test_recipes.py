@@ -123,13 +123,14 @@ def test_curve_spec_adds_shifted_copies_only_on_large_images(digits, mnist8k):
 
 @pytest.mark.slow
 def test_30_number_autoencoder_beats_pca_30_on_mnist8k(mnist8k):
-    """Hinton & Salakhutdinov's reference size; shifted copies keep the autoencoder from memorising."""
+    """Hinton & Salakhutdinov's reference size (their deep autoencoder: 0.216 on 60,000 images);
+    shifted copies keep the autoencoder from memorising. Seed 0 measured 0.335."""
     spec = curve_spec(mnist8k, 30)
     trainer = build_trainer(spec, mnist8k)
     trainer.run()
     train_idx, val_idx = select_rows(mnist8k, map_spec(mnist8k).rows)
     pca30 = pca_error_curve(mnist8k.images[train_idx], mnist8k.images[val_idx], [30])[0]
-    assert trainer.history.val_mse[-1] < 0.55 * pca30, (trainer.history.val_mse[-1], pca30)
+    assert trainer.history.val_mse[-1] < 0.34 * pca30, (trainer.history.val_mse[-1], pca30)
 
 
 def test_train_config_rejects_bad_values_in_french():

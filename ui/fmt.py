@@ -19,6 +19,16 @@ def seconds(value: float) -> str:
     return f"{fr(value, '.1f')}\u00a0s"
 
 
+def duration(value: float) -> str:
+    """A duration said roughly, as a person would: « 8 s », « 40 s », « 2 min 30 s » (to 10 s past a minute)."""
+    if value < 1:
+        return "moins d'une seconde"
+    if value < 59.5:
+        return f"{round(value)}\u00a0s"
+    minutes, rest = divmod(round(value / 10) * 10, 60)
+    return f"{minutes}\u00a0min" + (f" {rest}\u00a0s" if rest else "")
+
+
 def model_summary(config: ModelConfig) -> str:
     """A short French description of a model configuration."""
     if config.arch == "vq":

@@ -6,6 +6,7 @@ many jobs are in line. A page gets a `Run` back: every trainer of its job, never
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 import weakref
@@ -16,10 +17,11 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from ae_core import Dataset, History, LearnerError, RunSpec, Trainer
+from runner import estimate
 from runner.jobs import Job, pool
 from ui.charts import loss_figure
 from ui.errors import callback, fragment
-from ui.fmt import fr, held_out, seconds
+from ui.fmt import duration, fr, held_out, seconds
 from ui.state import state
 
 # How often a panel redraws while its job runs: TICK_S, and slower when many jobs are in line. The
@@ -30,6 +32,7 @@ TICK_PER_JOB_S = 0.3
 # Each job's loss figure and what it shows: built once an epoch (~10 ms), for every session that looks.
 _figures: weakref.WeakKeyDictionary[Job, tuple] = weakref.WeakKeyDictionary()
 _figures_lock = threading.Lock()
+log = logging.getLogger(__name__)
 
 
 def owner() -> str:
@@ -54,6 +57,22 @@ class Run:
     @classmethod
     def of(cls, job: Job) -> Run:
         return cls(job.specs, tuple(job.trainers), job.trained)
+
+
+def estimate_ui(specs: tuple[RunSpec, ...], data: Dataset, who: str, finished: tuple[Trainer, ...] = ()) -> None:
+    """Before a start: how long the training should take on this server, counting the trainings in line."""
+    try:
+        done = {t.spec for t in finished if t.trained}
+        own = sum(estimate.training_s(spec, data) for spec in specs if spec not in done)
+        total, others = pool().finish_s(who, own)
+    except Exception:  # noqa: BLE001 - an estimate must never keep a learner from training
+        log.exception("estimating a training's duration failed")
+        return
+    text = f"Durée prévue sur ce serveur : environ {duration(total)}"
+    if others:
+        plural = "s" if others > 1 else ""
+        text += f", dont l'attente derrière {others} autre{plural} entraînement{plural} en cours"
+    st.caption(text + ".")
 
 
 # --- a learner's own job ----------------------------------------------------------------------
@@ -126,6 +145,8 @@ def train_ui(key: str, spec: RunSpec | tuple[RunSpec, ...], data: Dataset, start
     if job is not None:
         cols[4].button("Réinitialiser", key=f"{key}_reset", on_click=callback(_reset), args=(key,))
         cols[5].toggle("Échelle logarithmique", key=f"{key}_log")
+    if job is None or not job.running:
+        estimate_ui(spec if isinstance(spec, tuple) else (spec,), data, owner())
     if job is None:
         if f"{key}_error" in state:
             st.error(state[f"{key}_error"])
@@ -226,6 +247,7 @@ def shared_train_ui(key: str, specs: tuple[RunSpec, ...], data: Dataset, start_l
     entry = store.get(specs)
     if entry is None:
         st.button(start_label, key=f"{key}_start", on_click=callback(_start_shared), args=(specs, data, finished))
+        estimate_ui(specs, data, "shared", finished)
         if f"{key}_error" in state:
             st.error(state.pop(f"{key}_error"))
         return None
