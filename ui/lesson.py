@@ -35,15 +35,21 @@ def load_quiz(page_id: str) -> tuple[dict, ...]:
     """Questions of lessons/<page_id>.toml: question, choices, answer (index), explanation, and
     optionally kind: "prediction" (asked before running the experiment) or "calculation".
 
-    Each question's choices are shuffled with a seed of its own (the same order for every learner,
-    so a class can talk about « la deuxième réponse »), and `answer` follows its choice.
+    The right answers of a page are spread over the answer slots (each goes to a slot used least so
+    far, drawn with the page's name as seed), and each question's other choices are shuffled with a seed of
+    its own: the same order for every learner, so a class can talk about « la deuxième réponse ».
+    `answer` follows its choice.
     """
     with open(LESSONS / f"{page_id}.toml", "rb") as f:
         questions = tomllib.load(f)["questions"]
-    shuffled = []
+    rng, used, shuffled = random.Random(page_id), [0] * max(len(q["choices"]) for q in questions), []
     for i, q in enumerate(questions):
-        order = list(range(len(q["choices"])))
-        random.Random(f"{page_id}/{i}").shuffle(order)
+        n = len(q["choices"])
+        slot = rng.choice([s for s in range(n) if used[s] == min(used[:n])])  # a slot used least so far
+        used[slot] += 1
+        others = [j for j in range(n) if j != q["answer"]]
+        random.Random(f"{page_id}/{i}").shuffle(others)
+        order = others[:slot] + [q["answer"]] + others[slot:]
         shuffled.append({**q, "choices": [q["choices"][j] for j in order], "answer": order.index(q["answer"])})
     return tuple(shuffled)
 
