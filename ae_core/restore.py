@@ -23,6 +23,12 @@ def default_square(image_shape: tuple[int, int, int]) -> tuple[int, int, int]:
     return h // 3, w // 3, min(h, w) // 4 + 1
 
 
+def noise_passed(model: nn.Module, x: torch.Tensor, noisy: torch.Tensor) -> float:
+    """Share of the noise that goes through `model`: the squared change of its output when its input
+    goes from `x` to `noisy`, over the squared noise. 1: the noise is copied; 0: none of it passes."""
+    return float(((reconstruct(model, noisy) - reconstruct(model, x)) ** 2).mean() / ((noisy - x) ** 2).mean())
+
+
 def fill_holes(model: nn.Module, masked: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     """The model's reconstruction inside the holes, the known pixels kept: (N, C, H, W)."""
     return torch.where(mask, reconstruct(model, masked), masked)

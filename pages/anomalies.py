@@ -12,10 +12,11 @@ from ae_core.recipes import one_class_spec, table_spec
 from ae_core.rows import one_class_rows
 from ui.address import Setting, apply_address, control, integer, integers, link_ui
 from ui.charts import histogram, roc_pr_figures
+from ui.fmt import fr
 from ui.images import gallery
-from ui.lesson import closing_ui, lesson_ui
+from ui.lesson import closing_ui, lesson_ui, outcome_ui, prediction_ui
 from ui.live import last_run, train_ui
-from ui.sections.anomalies import comparison_ui, decision_ui, threshold_ui
+from ui.sections.anomalies import comparison_ui, decision_ui, preset_value, threshold_ui
 from ui.shell import route_through_app
 from ui.state import current_dataset, get_dataset, memo, persist, state
 from ui.upload import image_score_ui, table_ui
@@ -57,6 +58,7 @@ def images_section() -> None:
     except SpecError as exc:  # no normal class, or every class: nothing to train yet
         st.warning(str(exc))
         return
+    prediction_ui("anomalies", "anomalies_train", started=state.get("anomalies_train") is not None)
     run = train_ui("anomalies_train", spec, data, start_label="Entraîner sur les classes normales")
     if run is None or not run.trained:
         return
@@ -73,6 +75,10 @@ def images_section() -> None:
     log_x = st.toggle("Échelle logarithmique des scores", key="anomalies_logx")
     st.plotly_chart(histogram(test_s, y, threshold, log_x), key="anomalies_hist")
     decision_ui(test_s, y, threshold)
+    false_alarms = float((test_s[y == 0] > preset_value(ref_s, "p95")).mean())
+    outcome_ui("anomalies", "anomalies_train", {"false_alarms": (0.02 <= false_alarms <= 0.10, (
+        f"au 95ᵉ centile de vos {len(ref_s)} images mises de côté, {fr(100 * false_alarms, '.1f')}\u202f% des "
+        f"{int((y == 0).sum())} images normales du test sont signalées."))})
     curves_ui("anomalies", test_s, y, threshold)
     k = spec.model.latent_dim
     base, (k_pca, chosen) = image_baselines(data.name, spec.rows.normal, spec.rows.contamination,

@@ -12,7 +12,7 @@ from ui.address import Setting, apply_address, choice, control, integer, link_ui
 from ui.charts import noise_curve_figure
 from ui.fmt import fr, fr_2dp, held_out, slider_values
 from ui.images import compare_ui
-from ui.lesson import closing_ui, lesson_ui
+from ui.lesson import closing_ui, lesson_ui, outcome_ui, prediction_ui
 from ui.live import finished, train_ui
 from ui.shell import route_through_app
 from ui.state import current_dataset, current_model, memo, persist, state
@@ -37,6 +37,7 @@ def plain_model_ui(data):
                          "ici": "un autoencodeur convolutif entraîné ici"}.get) == "courant":
         return current.model, current.key
     spec = restoration_spec(data)
+    prediction_ui("debruitage", "debruitage_plain", started=state.get("debruitage_plain") is not None)
     train_ui("debruitage_plain", spec, data, start_label="Entraîner l'autoencodeur simple")
     return model_of("debruitage_plain", data), spec
 
@@ -65,6 +66,11 @@ def noise_tab(data, x, val_idx):
             "Autoencodeur simple": reconstruct(plain, noisy) if plain is not None else None,
             "Autoencodeur débruiteur": reconstruct(dae.model, noisy) if dae is not None else None}
     compare_ui(x, outs, lambda images: psnr(images, x))
+    if finished("debruitage_plain", data.name) is not None and plain is model_of("debruitage_plain", data):
+        passed = restore.noise_passed(plain, x, noisy)
+        outcome_ui("debruitage", "debruitage_plain", {"noisy": (passed >= 0.25, (
+            f"sur ces images, {fr(100 * passed, '.0f')}\u202f% du bruit traverse l'autoencodeur simple "
+            "(l'écart entre ses sorties sur l'image bruitée et sur l'image propre, rapporté au bruit)."))})
     if dae is not None:
         trained_at = fr(dae.spec.corruption.level, ".2f")
         st.caption(f"Débruiteur entraîné avec un bruit {NOISES[noise]} de niveau {trained_at}.")

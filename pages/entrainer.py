@@ -11,9 +11,9 @@ from ui.address import Setting, apply_address, choice, control, integer, link_ui
 from ui.draw import drawn_reconstruction_ui
 from ui.fmt import fr, fr_2dp, parse_widths, slider_values
 from ui.images import live_reconstructions
-from ui.lesson import closing_ui, lesson_ui
+from ui.lesson import closing_ui, lesson_ui, outcome_ui, prediction_ui
 from ui.live import train_ui
-from ui.sections.entrainer import results_ui
+from ui.sections.entrainer import outcomes, results_ui
 from ui.shell import route_through_app
 from ui.state import (
     CurrentModel,
@@ -114,6 +114,7 @@ except SpecError as exc:
     st.error(f"Réglage invalide : {exc}")
     st.stop()
 
+prediction_ui("entrainer", "train", started=state.get("train") is not None)
 run = train_ui("train", spec, data, live=live_reconstructions)
 if run is not None and run.trained and state.get("train_promoted") is not state.train:
     state.train_promoted = state.train  # once: a model uploaded afterwards stays current
@@ -126,6 +127,8 @@ current = current_model()
 if current is not None and current.history is not None:
     st.subheader("Résultat")
     results_ui(current, show_curves=run is None)  # no job: a model found again after a reload
+    if run is not None and run.trained:
+        outcome_ui("entrainer", "train", outcomes(current))
 if current is not None:
     st.subheader("Dessiner un chiffre")
     drawn_reconstruction_ui("train_drawing", current.model, current.config.image_shape)

@@ -19,8 +19,8 @@ from ui.errors import callback
 from ui.fmt import fr, held_out
 from ui.images import show_images
 from ui.latent import decode_anywhere_ui, interpolation_ui
-from ui.lesson import closing_ui, lesson_text, lesson_ui
-from ui.live import shared_train_ui, train_ui
+from ui.lesson import closing_ui, lesson_text, lesson_ui, outcome_ui, prediction_ui
+from ui.live import shared_started, shared_train_ui, train_ui
 from ui.shell import route_through_app
 from ui.state import current_dataset, current_model, get_dataset, manifold, memo, persist, remember_click, state
 
@@ -105,6 +105,7 @@ def curve_section(data):
     st.header("Erreur selon la taille du code")
     pca_err, ks = pca_curve(data.name), curve_sizes(data.image_shape)
     specs = tuple(curve_spec(data, k) for k in ks)
+    prediction_ui("espace_latent", "latent_curve", started=shared_started(specs))
     histories = shared_train_ui("latent_curve", specs, data,
                                 f"Entraîner les autoencodeurs de taille {', '.join(map(str, ks))}")
     if histories is None:
@@ -119,6 +120,9 @@ def curve_section(data):
               f"erreur par image (× {pixels}), autoencodeur": [fr(e * pixels, ".1f") for e in ae_err],
               f"erreur par image (× {pixels}), ACP": [fr(pca_err[k - 1] * pixels, ".1f") for k in ks],
               "rapport autoencodeur / ACP": [fr(e / pca_err[k - 1], ".2f") for e, k in zip(ae_err, ks)]})
+    ratios = [e / pca_err[k - 1] for e, k in zip(ae_err, ks)]
+    outcome_ui("espace_latent", "latent_curve", {"below": (max(ratios) < 1, "rapports autoencodeur / ACP\u202f: " + (
+        "\u202f; ".join(f"{fr(r, '.2f')} à k = {k}" for r, k in zip(ratios, ks)) + "."))})
     if specs[0].rows.shifts:
         st.caption(lesson_text("espace_latent_decalages"))
     st.caption(lesson_text("espace_latent_courbe"))

@@ -8,7 +8,7 @@ from ui.address import Setting, apply_address, choice, control, link_ui
 from ui.draw import drawing_ui
 from ui.fmt import fr, fr_2dp
 from ui.latent import decode_anywhere_ui
-from ui.lesson import closing_ui, lesson_ui
+from ui.lesson import closing_ui, lesson_ui, prediction_ui
 from ui.live import shared_models, shared_train_ui, train_ui
 from ui.sections.generer import (
     beta_figure,
@@ -95,6 +95,7 @@ beta = ctl("beta", c2.select_slider, "β, le poids du terme KL du VAE", list(BET
            help="0 : pas de terme KL, σ tombe presque à zéro et l'on retrouve un autoencodeur ordinaire ; "
                 "1 : le VAE standard ; plus : codes plus proches de N(0, I), reconstructions plus floues.")
 link_ui("generer", SETTINGS)
+prediction_ui("generer", "gen", started=state.get("gen") is not None)
 run = train_ui("gen", generation_pair(data, k, beta), data, start_label="Entraîner l'autoencodeur puis le VAE")
 if run is not None and run.trained:
     ae, vae = (t.model.eval() for t in run.trainers)

@@ -7,8 +7,8 @@ from ae_core.recipes import VARIANTS, variant_spec, variant_weights
 from ae_core.variants import sensitivity, sparsity
 from ui.address import Setting, apply_address, choice, control, link_ui
 from ui.fmt import fr
-from ui.lesson import closing_ui, lesson_ui
-from ui.live import shared_models, shared_train_ui, train_ui
+from ui.lesson import closing_ui, lesson_ui, outcome_ui, prediction_ui
+from ui.live import shared_models, shared_started, shared_train_ui, train_ui
 from ui.sections.variantes import compression_ui, contractive_ui, price_figure, show_reconstructions, sparse_ui, vq_ui
 from ui.shell import route_through_app
 from ui.state import current_dataset, current_model, memo, persist
@@ -23,6 +23,7 @@ def price_section(data, variant, val):
     weights = variant_weights(data, variant)[1]
     specs = tuple(variant_spec(data, variant, w) for w in weights)
     label = "Entraîner pour λ = " + "\u202f; ".join(fr(w, "g") for w in weights)
+    prediction_ui("variantes", f"var_price_{variant}", started=shared_started(specs))
     histories = shared_train_ui(f"var_price_{variant}", specs, data, label, keep_models=True)
     if histories is None:
         st.caption("Entraînés une seule fois par jeu de données, pour toute la classe.")
@@ -37,6 +38,12 @@ def price_section(data, variant, val):
         effect = [h.extra["perplexity"][-1] for h in histories]
         name = "perplexité (nombre effectif de numéros employés)"
     st.plotly_chart(price_figure(weights, [h.val_mse[-1] for h in histories], effect, name), key="var_price")
+    if variant == "sparse":  # its prediction: λ × 10, from the sweep's second weight to its last
+        (low, high), mse = weights[1::2], [h.val_mse[-1] for h in histories]
+        outcome_ui("variantes", "var_price_sparse", {"l1x10": (effect[3] > effect[1] and mse[3] > mse[1], (
+            f"de λ = {fr(low, 'g')} à {fr(high, 'g')}, la part des unités proches de zéro passe de "
+            f"{fr(100 * effect[1], '.0f')}\u202f% à {fr(100 * effect[3], '.0f')}\u202f% et la MSE de "
+            f"{fr(mse[1])} à {fr(mse[3])}."))})
 
 
 route_through_app()

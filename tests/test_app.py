@@ -262,3 +262,23 @@ def test_the_start_button_says_how_long_and_counts_the_other_learners_in_line(di
         at.button(key="train_reset").click().run()
     finally:
         other.pause()
+
+
+def test_a_prediction_is_asked_above_its_run_locked_while_it_runs_and_set_beside_the_result():
+    questions = load_quiz("entrainer")
+    k2 = next(i for i, q in enumerate(questions) if q.get("predicts") == "train:k2")
+    k32 = next(i for i, q in enumerate(questions) if q.get("predicts") == "train:k32")
+    at = app("pages/entrainer.py", train_latent=2, train_epochs=5)
+    radio = at.radio(key=f"quiz_entrainer_{k2}")
+    assert radio.label.startswith("Prédiction") and not radio.disabled
+    radio.set_value(questions[k2]["answer"]).run()
+    start_and_train(at, "train")
+    assert at.radio(key=f"quiz_entrainer_{k2}").disabled and at.radio(key=f"quiz_entrainer_{k32}").disabled
+    assert any("Réponse figée" in c.value for c in at.caption)
+    assert any("l'expérience vous donne raison" in s.value for s in at.success)  # a code of 2 beats PCA-2
+    assert any("ne tranche pas" in i.value and "32" in i.value for i in at.info)  # k32 needs a code of 32
+    assert at.session_state["quiz"]["entrainer"][k2]["correct"]  # in the results file like any answer
+    at.button(key="train_reset").click().run()
+    assert not at.radio(key=f"quiz_entrainer_{k2}").disabled
+    labels = [r.label for r in at.radio]
+    assert sum(label.startswith("Prédiction") for label in labels) == 2  # not asked again in the quiz

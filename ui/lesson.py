@@ -2,7 +2,10 @@
 
 lessons/<page>_plan.md (objectives, prerequisites, time) and lessons/<page>.md open the page;
 lessons/<page>_exercices.md (guided exercises), lessons/<page>.toml (the quiz) and
-lessons/<page>_retenir.md (« À retenir ») close it, after the experiment.
+lessons/<page>_retenir.md (« À retenir ») close it, after the experiment. A question of the quiz
+with `predicts = "<run key>:<name>"` is a prediction about one run of the page: it is asked just
+above that run's start button (prediction_ui), locked once the run has started, and set beside what
+the run gave once it has (outcome_ui).
 """
 
 from __future__ import annotations
@@ -33,7 +36,8 @@ def lesson_text(name: str) -> str:
 @cache
 def load_quiz(page_id: str) -> tuple[dict, ...]:
     """Questions of lessons/<page_id>.toml: question, choices, answer (index), explanation, and
-    optionally kind: "prediction" (asked before running the experiment) or "calculation".
+    optionally kind: "prediction" (asked before running the experiment) or "calculation", and
+    predicts: the run it is about (see the module's docstring).
 
     The right answers of a page are spread over the answer slots (each goes to a slot used least so
     far, drawn with the page's name as seed), and each question's other choices are shuffled with a seed of
@@ -131,6 +135,8 @@ def quiz_ui(page_id: str) -> None:
     """The page's quiz, each answer explained at once."""
     st.subheader("Quiz")
     for i, q in enumerate(load_quiz(page_id)):
+        if "predicts" in q:
+            continue  # asked above its run's start button
         label = {"prediction": "Prédiction — ", "calculation": "Calcul — "}.get(q.get("kind"), "") + q["question"]
         choice = st.radio(label, range(len(q["choices"])), index=None,
                           format_func=lambda j, q=q: q["choices"][j], key=f"quiz_{page_id}_{i}",
@@ -141,3 +147,52 @@ def quiz_ui(page_id: str) -> None:
             st.success(f"Bonne réponse. {q['explanation']}")
         else:
             st.error(f"Pas tout à fait. La bonne réponse : « {q['choices'][q['answer']]} ». {q['explanation']}")
+
+
+# --- predict, then see ---------------------------------------------------------------------------
+
+def _predictions(page_id: str, run_key: str) -> list[tuple[int, dict]]:
+    return [(i, q) for i, q in enumerate(load_quiz(page_id)) if q.get("predicts", "").split(":")[0] == run_key]
+
+
+def prediction_ui(page_id: str, run_key: str, started: bool) -> None:
+    """The page's predictions about the run `run_key`, to put just above its start button. Answering
+    is optional; an answer is locked once the run has `started` (« Réinitialiser » unlocks it) and
+    kept with the quiz's answers (a reload, the results file)."""
+    for i, q in _predictions(page_id, run_key):
+        with st.container(border=True, key=f"predict_{page_id}_{i}"):
+            st.radio(f"Prédiction : {q['question']}", range(len(q["choices"])), index=None,
+                     format_func=lambda j, q=q: q["choices"][j], key=f"quiz_{page_id}_{i}", disabled=started,
+                     on_change=callback(_record_answer), args=(page_id, i),
+                     help="Facultatif. Répondez avant de lancer : votre réponse est figée au départ, "
+                          "puis comparée à ce que donne l'expérience.")
+            if started:
+                st.caption("Réponse figée pendant cette expérience ; « Réinitialiser » la libère."
+                           if state.get(f"quiz_{page_id}_{i}") is not None else
+                           "Pas de prédiction pour cette expérience.")
+
+
+def outcome_ui(page_id: str, run_key: str, outcomes: dict[str, tuple[bool | None, str]]) -> None:
+    """After the run: each prediction beside what happened. `outcomes` maps a prediction's name to
+    (whether the run agrees with the key, None when the run does not test it; what it measured)."""
+    for i, q in _predictions(page_id, run_key):
+        if q["predicts"].split(":")[1] not in outcomes:
+            continue
+        agrees, measured = outcomes[q["predicts"].split(":")[1]]
+        choice, key = state.get(f"quiz_{page_id}_{i}"), q["choices"][q["answer"]]
+        said = f"Vous aviez prédit « {q['choices'][choice]} »" if choice is not None else "Sans prédiction"
+        if agrees is None:
+            st.info(f"{said}. Ce réglage ne tranche pas cette prédiction : {measured}",
+                    icon=":material/help:")
+        elif not agrees:
+            st.warning(f"{said}. Votre expérience ne donne pas la réponse attendue, « {key} » : {measured} "
+                       "La réponse attendue vaut pour les réglages par défaut de la page ; une autre graine ou un "
+                       f"autre réglage peut renverser un écart faible. {q['explanation']}", icon=":material/science:")
+        elif choice is None:
+            st.info(f"L'expérience donne « {key} » : {measured} {q['explanation']}", icon=":material/science:")
+        elif choice == q["answer"]:
+            st.success(f"{said} ; l'expérience vous donne raison : {measured} {q['explanation']}",
+                       icon=":material/science:")
+        else:
+            st.error(f"{said} ; l'expérience donne « {key} » : {measured} {q['explanation']}",
+                     icon=":material/science:")

@@ -68,7 +68,7 @@ def estimate_ui(specs: tuple[RunSpec, ...], data: Dataset, who: str, finished: t
     except Exception:  # noqa: BLE001 - an estimate must never keep a learner from training
         log.exception("estimating a training's duration failed")
         return
-    text = f"Durée prévue sur ce serveur : environ {duration(total)}"
+    text = f"Durée prévue sur ce serveur : {'' if total < 1 else 'environ '}{duration(total)}"
     if others:
         plural = "s" if others > 1 else ""
         text += f", dont l'attente derrière {others} autre{plural} entraînement{plural} en cours"
@@ -276,6 +276,11 @@ def shared_train_ui(key: str, specs: tuple[RunSpec, ...], data: Dataset, start_l
 
     panel()
     return None
+
+
+def shared_started(specs: tuple[RunSpec, ...]) -> bool:
+    """Whether the class's job of `specs` has started (someone clicked; it may have trained since)."""
+    return specs in _shared()[0]
 
 
 def shared_models(specs: tuple[RunSpec, ...]) -> list | None:

@@ -44,3 +44,17 @@ def results_ui(current: CurrentModel, show_curves: bool = False) -> None:
     else:  # the lesson text says why, for a large code (measured: digits from 24, mnist8k at 64)
         why = lesson_text("entrainer_acp_grand_code" if k >= 16 else "entrainer_acp_petit_code").format(k=k)
         st.info(f"L'ACP fait mieux ici ({fr(pca)} contre {fr(mse)}). " + why)
+
+
+def outcomes(current: CurrentModel) -> dict[str, tuple[bool | None, str]]:
+    """What the learner's own run says about the page's predictions (lessons/entrainer.toml)."""
+    mse, k, data = current.history.val_mse[-1], current.config.code_dim, current_dataset()
+    if k >= current.config.input_dim:
+        return {}
+    pca = pca_val_mse(current.dataset, k)
+    measured = (f"avec {k} nombres, votre autoencodeur fait {fr(mse)} et l'ACP {fr(pca)} "
+                f"(MSE par pixel, {held_out(data)}).")
+    yours = f"votre code a {k} nombres sur « {data.title} » ; relancez avec un code de"
+    return {"k2": (mse < pca, measured) if k == 2 else (None, f"{yours} 2."),
+            "k32": (pca < mse, measured) if k == 32 and data.name == "digits"
+            else (None, f"{yours} 32 sur « Chiffres ».")}

@@ -15,6 +15,7 @@ from ui.charts import COLORS, layout
 from ui.errors import callback
 from ui.fmt import fr
 from ui.images import show_grid
+from ui.lesson import outcome_ui
 from ui.state import get_dataset, memo, state
 
 SAMPLES = 1000  # images judged per model
@@ -68,6 +69,10 @@ def draws_ui(data, ae, vae, key, train_idx) -> None:
                "caractéristiques internes, l'une sur ces images, l'autre sur les vraies images de validation (plus "
                f"bas, mieux c'est). C'est la formule de la FID, mais avec ce petit juge et {fr(SAMPLES, ',.0f')} "
                "images : ces nombres ne se comparent pas aux FID publiées. " + noise_note(scores, references["bruit"]))
+    vae_fd, ae_fd = scores["vae"]["frechet"], scores["ae"]["frechet"]
+    outcome_ui("generer", "gen", {"frechet": (vae_fd < ae_fd, (
+        f"distance de Fréchet des tirages dans N(0, I)\u202f: {fr(vae_fd, ',.1f')} pour le VAE, "
+        f"{fr(ae_fd, ',.1f')} pour l'autoencodeur ordinaire."))})
 
 
 def noise_note(scores: dict[str, dict[str, float]], noise: dict[str, float]) -> str:
