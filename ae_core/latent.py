@@ -158,3 +158,22 @@ def probe_scores(model: nn.Module, pca: PCABaseline, data: Dataset, train_idx: t
     return probe_accuracies(features, data.labels[tr].numpy(), data.labels[te].numpy(), seed)
 
 
+
+
+def few_label_probes(model: nn.Module, data: Dataset, train_idx: torch.Tensor, val_idx: torch.Tensor, k: int,
+                     n_labels: int = 100, draws: int = 3, n_test: int = 1000) -> dict[str, float]:
+    """Feature learning with few labels: mean test accuracy, over `draws` draws of `n_labels` labelled
+    training images (balanced), of a logistic regression on the codes of `model` (trained without
+    labels), on PCA's k components (fitted on every training image, also without labels) and on pixels."""
+    pca = PCABaseline(data.images[train_idx], k)
+    te = balanced_sample(data.labels, min(n_test, len(val_idx)), 0, pool=val_idx)
+    x_te = data.images[te]
+    accuracies = []
+    for draw in range(draws):
+        tr = balanced_sample(data.labels, n_labels, draw, pool=train_idx)
+        x_tr = data.images[tr]
+        features = {"autoencoder": (encode(model, x_tr).numpy(), encode(model, x_te).numpy()),
+                    "pca": (pca.encode(x_tr), pca.encode(x_te)),
+                    "pixels": (as_float(x_tr).flatten(1).numpy(), as_float(x_te).flatten(1).numpy())}
+        accuracies.append(probe_accuracies(features, data.labels[tr].numpy(), data.labels[te].numpy(), draw))
+    return {name: float(np.mean([a[name] for a in accuracies])) for name in accuracies[0]}

@@ -13,7 +13,7 @@ from ui.fmt import fr, fr_2dp, parse_widths, slider_values
 from ui.images import live_reconstructions
 from ui.lesson import closing_ui, lesson_ui, outcome_ui, prediction_ui
 from ui.live import train_ui
-from ui.sections.entrainer import outcomes, results_ui
+from ui.sections.entrainer import features_ui, outcomes, results_ui
 from ui.shell import route_through_app
 from ui.state import (
     CurrentModel,
@@ -129,6 +129,8 @@ if current is not None and current.history is not None:
     results_ui(current, show_curves=run is None)  # no job: a model found again after a reload
     if run is not None and run.trained:
         outcome_ui("entrainer", "train", outcomes(current))
+if current is not None and current.history is not None:
+    features_ui(current)
 if current is not None:
     st.subheader("Dessiner un chiffre")
     drawn_reconstruction_ui("train_drawing", current.model, current.config.image_shape)

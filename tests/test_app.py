@@ -282,3 +282,14 @@ def test_a_prediction_is_asked_above_its_run_locked_while_it_runs_and_set_beside
     assert not at.radio(key=f"quiz_entrainer_{k2}").disabled
     labels = [r.label for r in at.radio]
     assert sum(label.startswith("Prédiction") for label in labels) == 2  # not asked again in the quiz
+
+
+def test_a_hundred_labels_compare_the_code_with_pca_and_the_pixels():
+    at = start_and_train(app("pages/entrainer.py", train_epochs=5), "train")
+    at.button(key="train_probe").click().run()
+    assert not at.exception
+    labels = [m.label for m in at.metric]
+    assert {"Exactitude\u202f: codes de l'autoencodeur (12)", "Exactitude\u202f: ACP (12 composantes)",
+            "Exactitude\u202f: pixels bruts (64)"} <= set(labels)
+    verdict = [m.value for m in [*at.success, *at.info] if "classifieur" in m.value]
+    assert len(verdict) == 1
