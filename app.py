@@ -25,6 +25,10 @@ PAGES = {
         st.Page("pages/variantes.py", title="Variantes et compression", url_path="variantes",
                 icon=":material/tune:"),
     ],
+    "Pour finir": [
+        st.Page("pages/synthese.py", title="Ce qu'il faut retenir du cours", url_path="synthese",
+                icon=":material/checklist:"),
+    ],
 }
 
 # url_path = file name: a typed or bookmarked address then resolves even before st.navigation runs

@@ -6,6 +6,7 @@ from ae_core import ModelConfig
 from ae_core.describe import architecture_dot
 from ui.fmt import model_summary
 from ui.lesson import closing_ui, lesson_text, lesson_ui, quiz_results_ui, quiz_score
+from ui.sections.accueil import CLASS_PATHS, plan_minutes
 from ui.shell import route_through_app
 from ui.state import current_dataset, current_model
 
@@ -55,6 +56,14 @@ with right:
     st.metric("Votre score aux quiz", f"{right_answers} / {answered}" if answered else "aucun quiz fait",
               help="Répondez aux quiz à la fin de chaque leçon ; le score reste pendant la session.")
     quiz_results_ui()
+
+st.subheader("Pour l'enseignant : un parcours selon la durée de la séance")
+for tab, path in zip(st.tabs(list(CLASS_PATHS)), CLASS_PATHS.values()):
+    with tab:
+        for target, params, what in path:
+            st.page_link(target, label=f"{plan_minutes(target)}\u00a0min — {what}", query_params=params or None)
+        st.caption(f"{sum(map(plan_minutes, [t for t, _, _ in path]))} minutes de pages, le reste pour "
+                   "discuter ; chaque lien ouvre la page avec ses réglages, à projeter en mode classe.")
 
 lesson_ui("accueil")
 with st.expander("Glossaire français – anglais", icon=":material/translate:"):

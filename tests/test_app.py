@@ -293,3 +293,33 @@ def test_a_hundred_labels_compare_the_code_with_pca_and_the_pixels():
             "Exactitude\u202f: pixels bruts (64)"} <= set(labels)
     verdict = [m.value for m in [*at.success, *at.info] if "classifieur" in m.value]
     assert len(verdict) == 1
+
+
+def test_the_synthesis_links_each_point_to_a_page_and_settings_it_accepts():
+    from ui.sections.synthese import SEEN
+
+    assert len(SEEN) >= 8
+    for _, target, params, _ in SEEN:
+        at = app(target)
+        at.query_params.update(params)
+        at.run()
+        assert not at.exception and not any("ignorés" in w.value for w in at.warning), (target, params)
+        for key, value in params.items():
+            assert at.query_params[key] == value  # applied, then written back as it was
+    at = app("pages/entrainer.py")
+    assert any(link.proto.page.endswith("synthese") or "retenir du cours" in link.proto.label
+               for link in at.get("page_link"))  # reachable from every « À retenir »
+
+
+def test_the_class_paths_fit_their_length_and_open_their_pages_with_their_settings():
+    from ui.sections.accueil import CLASS_PATHS, plan_minutes
+
+    for length, path in CLASS_PATHS.items():
+        minutes = sum(plan_minutes(target) for target, _, _ in path)
+        hours = int(length.split()[0])
+        assert 60 * hours - 15 <= minutes <= 60 * hours, (length, minutes)  # room left to talk
+    routed = {p.file for p in routed_pages()}
+    assert {t for path in CLASS_PATHS.values() for t, _, _ in path} == routed  # the longest path: every page
+    at = app()
+    labels = [link.proto.label for link in at.get("page_link")]
+    assert any(label.startswith("20\u00a0min — un code de 2") for label in labels)

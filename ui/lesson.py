@@ -129,6 +129,9 @@ def closing_ui(page_id: str) -> None:
             st.markdown(lesson_text(f"{page_id}_exercices"))
     quiz_ui(page_id)
     st.success(lesson_text(f"{page_id}_retenir"), icon=":material/bookmark:")
+    if page_id != "synthese":
+        st.page_link("pages/synthese.py", label="Ce qu'il faut retenir du cours, page par page",
+                     icon=":material/checklist:")
 
 
 def quiz_ui(page_id: str) -> None:

@@ -1,0 +1,35 @@
+"""The home page's paths for a teacher: the pages to open, with their settings, by class length."""
+
+import re
+from pathlib import Path
+
+from ui.lesson import lesson_text
+
+# A teacher's paths through the pages, by class length: (page, settings in the address, what to do there).
+# Each page's minutes are those of its plan (lessons/<page>_plan.md); tests/test_app.py adds them up.
+CLASS_PATHS = {
+    "1 heure": [("pages/accueil.py", {}, "ce qu'est un autoencodeur"),
+                ("pages/entrainer.py", {"k": "2"}, "un code de 2 face à l'ACP"),
+                ("pages/debruitage.py", {}, "le débruiteur face à l'autoencodeur ordinaire"),
+                ("pages/synthese.py", {}, "ce qu'il faut retenir")],
+    "2 heures": [("pages/accueil.py", {}, "ce qu'est un autoencodeur"),
+                 ("pages/entrainer.py", {"k": "2"}, "un code de 2 face à l'ACP"),
+                 ("pages/espace_latent.py", {}, "la carte des codes et la courbe d'erreur"),
+                 ("pages/debruitage.py", {}, "le débruiteur face à l'autoencodeur ordinaire"),
+                 ("pages/anomalies.py", {}, "repérer les intrus"),
+                 ("pages/synthese.py", {}, "ce qu'il faut retenir")],
+    "3 heures": [("pages/accueil.py", {}, "ce qu'est un autoencodeur"),
+                 ("pages/entrainer.py", {"k": "2"}, "un code de 2 face à l'ACP"),
+                 ("pages/espace_latent.py", {}, "la carte des codes et la courbe d'erreur"),
+                 ("pages/debruitage.py", {}, "le débruiteur face à l'autoencodeur ordinaire"),
+                 ("pages/anomalies.py", {}, "repérer les intrus"),
+                 ("pages/generer.py", {}, "générer avec un VAE (le compromis β, lancé une fois par l'enseignant)"),
+                 ("pages/variantes.py", {}, "variantes et compression (les balayages, lancés par l'enseignant)"),
+                 ("pages/synthese.py", {}, "ce qu'il faut retenir")],
+}
+
+
+def plan_minutes(target: str) -> int:
+    """The minutes a page's plan gives (lessons/<page>_plan.md, « Durée : N minutes »)."""
+    plan = lesson_text(f"{Path(target).stem}_plan")
+    return int(re.search(r"\*\*Durée\*\*\s*:\s*(\d+) minutes", plan).group(1))
