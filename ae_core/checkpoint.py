@@ -56,14 +56,14 @@ def _check_archive(data: bytes) -> None:
     """Refuse a file too large, or whose members would unpack beyond MAX_UNPACKED_BYTES, before torch reads it."""
     if len(data) > MAX_FILE_BYTES:
         size = f"{len(data) / 1e6:.1f}".replace(".", ",")
-        raise CheckpointError(f"Fichier trop gros ({size} Mo) : un modèle de l'atelier pèse 5 Mo au plus.")
+        raise CheckpointError(f"Fichier trop gros ({size}\u00a0Mo) : un modèle de l'atelier pèse 5\u00a0Mo au plus.")
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             unpacked = sum(info.file_size for info in archive.infolist())
     except (zipfile.BadZipFile, ValueError, OSError) as exc:
         raise CheckpointError(UNREADABLE) from exc
     if unpacked > MAX_UNPACKED_BYTES:
-        raise CheckpointError("Ce fichier se décompresse en plus de 8 Mo : ce n'est pas un modèle de l'atelier.")
+        raise CheckpointError("Ce fichier se décompresse en plus de 8\u00a0Mo : ce n'est pas un modèle de l'atelier.")
 
 
 def _check_config(blob: dict) -> tuple[ModelConfig, dict[str, Any]]:

@@ -31,8 +31,8 @@ def read_image(data: bytes, image_shape: tuple[int, int, int], max_bytes: int = 
     if image_shape[0] != 1:
         raise ValueError(f"only grey datasets are supported, got image_shape {image_shape}")
     if len(data) > max_bytes:
-        raise ReaderError(f"Image trop lourde ({len(data) / 1e6:.1f} Mo) : la limite est de "
-                          f"{max_bytes / 1e6:.0f} Mo.".replace(".", ",", 1))
+        raise ReaderError(f"Image trop lourde ({len(data) / 1e6:.1f}\u00a0Mo) : la limite est de "
+                          f"{max_bytes / 1e6:.0f}\u00a0Mo.".replace(".", ",", 1))
     limit = (f"la limite est de {MAX_IMAGE_PIXELS / 1e6:.0f} millions de pixels, un côté valant au plus "
              f"{MAX_ASPECT} fois l'autre.")
     try:
@@ -49,7 +49,7 @@ def read_image(data: bytes, image_shape: tuple[int, int, int], max_bytes: int = 
     if getattr(img, "is_animated", False):
         raise ReaderError("Image animée refusée : envoyez une image fixe.")
     if img.mode.startswith("I") or img.mode == "F" or (data[12:16] == b"IHDR" and data[24] == 16):
-        raise ReaderError("Image en 16 bits par canal refusée : enregistrez-la en 8 bits.")
+        raise ReaderError("Image en 16\u00a0bits par canal refusée : enregistrez-la en 8\u00a0bits.")
     if img.mode == "CMYK":
         raise ReaderError("Image CMJN (pour l'impression) refusée : convertissez-la en RVB ou en gris.")
     try:

@@ -18,7 +18,7 @@ from .errors import LearnerError
 
 MAX_CSV_BYTES = 5 * 1024 * 1024
 MIN_ROWS = 20
-MAX_ROWS = 20_000  # 100 epochs of the table recipe on 20 000 rows: 5 to 8 s on one thread
+MAX_ROWS = 20_000  # 100 epochs of the table recipe on 20 000 rows: 5 to 8\u00a0s on one thread
 MAX_COLUMNS = 500
 NA_TEXTS = ["", "nan", "NaN", "NA", "N/A", "null", "None"]  # empty cells
 SEPARATORS = {",": "virgule", ";": "point-virgule", "\t": "tabulation", "|": "barre verticale"}
@@ -110,8 +110,8 @@ def parse_csv(data: bytes, max_bytes: int = MAX_CSV_BYTES, max_rows: int = MAX_R
     file's size: no cell of a numeric column ever becomes a Python string (tests/test_memory.py).
     """
     if len(data) > max_bytes:
-        raise ReaderError(f"Fichier trop gros ({len(data) / 1e6:.1f} Mo) : la limite est de "
-                          f"{max_bytes / 1e6:.0f} Mo. Gardez un extrait de quelques milliers de lignes.")
+        raise ReaderError(f"Fichier trop gros ({len(data) / 1e6:.1f}\u00a0Mo) : la limite est de "
+                          f"{max_bytes / 1e6:.0f}\u00a0Mo. Gardez un extrait de quelques milliers de lignes.")
     text, encoding = decode_text(data)
     lines = [line for line in text[:1 << 20].splitlines()[:50] if line.strip()]
     if not lines:

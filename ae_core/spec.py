@@ -94,7 +94,7 @@ class ModelConfig:
         if self.parameter_count > MAX_PARAMETERS:
             n, limit = (f"{v:,}".replace(",", "\u202f") for v in (self.parameter_count, MAX_PARAMETERS))
             raise SpecError(f"Ce modèle aurait {n} poids, au-delà de la limite de {limit} (un fichier de "
-                            "5 Mo) : réduisez les largeurs des couches ou la taille du code.")
+                            "5\u00a0Mo) : réduisez les largeurs des couches ou la taille du code.")
 
     def _check_types(self) -> None:
         """Every field of the type it must have (a file can hold anything), sizes as exact integers."""

@@ -62,8 +62,8 @@ for tab, path in zip(st.tabs(list(CLASS_PATHS)), CLASS_PATHS.values()):
     with tab:
         for target, params, what in path:
             st.page_link(target, label=f"{plan_minutes(target)}\u00a0min — {what}", query_params=params or None)
-        st.caption(f"{sum(map(plan_minutes, [t for t, _, _ in path]))} minutes de pages, le reste pour "
-                   "discuter ; chaque lien ouvre la page avec ses réglages, à projeter en mode classe.")
+        st.caption(f"{sum(map(plan_minutes, [t for t, _, _ in path]))}\u00a0minutes de pages, le reste pour "
+                   "discuter\u202f; chaque lien ouvre la page avec ses réglages, à projeter en mode classe.")
 
 lesson_ui("accueil")
 with st.expander("Glossaire français – anglais", icon=":material/translate:"):

@@ -79,7 +79,8 @@ def spec_ui(data) -> RunSpec:
                    format_func={"bce": "entropie croisée binaire (BCE)", "mse": "erreur quadratique (MSE)"}.get,
                    help="BCE pour des pixels entre 0 et 1 ; MSE pour des données continues.")
         lr = ctl("lr", c2.select_slider, "Taux d'apprentissage", LRS, format_func=lambda v: fr(v, "g"),
-                 help="Le pas maximal d'Adam. Trop grand, l'entraînement diverge.")
+                 help="Le taux maximal d'Adam, atteint vers le premier tiers de l'entraînement "
+                      "(« one-cycle »). Trop grand, l'entraînement diverge.")
         noise = ctl("n", c2.select_slider, "Bruit ajouté à l'entrée", slider_values(0.0, 1.0), format_func=fr_2dp,
                     help="0 : autoencodeur ordinaire. Sinon, l'entrée reçoit un bruit gaussien "
                          "x + σ·N(0, 1), σ étant ce réglage, et la cible reste l'image propre.")

@@ -26,7 +26,7 @@ def psnrs(at: AppTest) -> list[str]:
 
 
 def db(value: str) -> float:
-    return float(value.removesuffix(" dB").replace(",", "."))
+    return float(value.removesuffix("\u00a0dB").replace(",", "."))
 
 
 def test_page_renders_before_any_training(at):

@@ -1,9 +1,10 @@
 """French typography in everything a learner reads: lessons, quizzes and the French strings of the code.
 
-French puts a non-breaking space (U+202F or U+00A0) before « : ; ! ? % », inside « », and between
-groups of digits (10 000). The check reads lessons/*.md (outside math and code), every string of
-lessons/*.toml, and every French-looking string constant of app.py, pages/, ui/ and ae_core/ (page
-text, chart titles, metric labels, error messages), f-strings included; docstrings are English.
+French puts a non-breaking space (U+202F or U+00A0) before « : ; ! ? % », inside « », between
+groups of digits (10 000) and between a number and its unit (18,1 dB). The check reads lessons/*.md
+(outside math and code), every string of lessons/*.toml, and every French-looking string constant
+of app.py, pages/, ui/ and ae_core/ (page text, chart titles, metric labels, error messages),
+f-strings included; docstrings are English.
 """
 
 import ast
@@ -23,6 +24,8 @@ RULES = [
     (re.compile(r"«[^\s" + NBSP + "]"), "no space after «"),
     (re.compile(r"\d %|\d%"), "percent sign without a non-breaking space"),
     (re.compile(r"\d \d{3}\b"), "ordinary space between groups of digits"),
+    (re.compile(r"\d (dB|Mo|Ko|Go|octets?|minutes?|min|s|ms|bits?|nats?)\b"),
+     "ordinary space between a number and its unit"),
 ]
 # French-looking: accents, common words, or a space before « : ; ! ? » (which English never has).
 FRENCH = re.compile(r"[éèêàçùûôîœÉÈÀÇ«]|\b(le|la|les|des|une|est|pour|sur|avec|dans)\b|\s[:;!?](\s|$)")

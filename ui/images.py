@@ -34,7 +34,7 @@ def compare_ui(x, outs: dict, score, shown: dict | None = None) -> None:
         if images is None:
             col.info("Pas encore entraîné.")
             continue
-        col.metric("PSNR", "référence" if images is x else f"{fr(score(images), '.1f')} dB")
+        col.metric("PSNR", "référence" if images is x else f"{fr(score(images), '.1f')}\u00a0dB")
         show_grid((shown or {}).get(title, images), ncols=3, where=col)
 
 

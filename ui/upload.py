@@ -99,7 +99,7 @@ def table_ui():
                    "malignes (5 %), que l'on traite comme des anomalies.")
         content, name = example_csv(), "tumeurs_du_sein.csv"
     else:
-        file = st.file_uploader("Fichier CSV : des colonnes de nombres, une ligne par exemple (5 Mo au plus)",
+        file = st.file_uploader("Fichier CSV : des colonnes de nombres, une ligne par exemple (5\u00a0Mo au plus)",
                                 type=["csv", "txt", "tsv"], key="anomalies_csv")
         if file is None:
             return None, None, None

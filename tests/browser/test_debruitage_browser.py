@@ -41,7 +41,7 @@ def test_noise_slider_updates_images_and_psnr(page):
     wait_ready(page)
     metrics, images = panel_state(panel)
     assert metrics[0] == "référence" and len(metrics) == 3 and len(images) == 3  # plain AE untrained
-    noisy_db = float(metrics[1].removesuffix(" dB").replace(",", "."))
+    noisy_db = float(metrics[1].replace("\u00a0", " ").removesuffix(" dB").replace(",", "."))
     assert 10 < noisy_db < 16  # the course's noise at 0.3 on 8x8 digits
     shot(page, "debruitage_trained")
 
@@ -58,5 +58,5 @@ def test_noise_slider_updates_images_and_psnr(page):
     assert images2[0] == images[0]  # the original stays
     assert images2[1] != images[1] and images2[2] != images[2]  # noisy input and its denoising
     assert metrics2[1] != metrics[1] and metrics2[2] != metrics[2]
-    assert float(metrics2[1].removesuffix(" dB").replace(",", ".")) < noisy_db
+    assert float(metrics2[1].replace("\u00a0", " ").removesuffix(" dB").replace(",", ".")) < noisy_db
     shot(page, "debruitage_noise_060")

@@ -32,4 +32,4 @@ CLASS_PATHS = {
 def plan_minutes(target: str) -> int:
     """The minutes a page's plan gives (lessons/<page>_plan.md, « Durée : N minutes »)."""
     plan = lesson_text(f"{Path(target).stem}_plan")
-    return int(re.search(r"\*\*Durée\*\*\s*:\s*(\d+) minutes", plan).group(1))
+    return int(re.search(r"\*\*Durée\*\*\s*:\s*(\d+)\s+minutes", plan).group(1))

@@ -106,9 +106,10 @@ def compression_ui(data, plain, vq, key) -> None:
         front = sorted({best_at(pts, p.bits) for p in pts if best_at(pts, p.bits)}, key=lambda p: p.bits)
         fig.add_scatter(x=[p.bits / 8 for p in front], y=[p.psnr for p in front], name=name,
                         mode="lines+markers", marker_color=color,
-                        text=[p.setting for p in front], hovertemplate="%{text}<br>%{x:.1f} octets, %{y:.1f} dB")
+                        text=[p.setting for p in front],
+                        hovertemplate="%{text}<br>%{x:.1f}\u00a0octets, %{y:.1f}\u00a0dB")
     fig.add_vline(x=png, line_dash="dot", annotation_position="top left",
-                  annotation_text=f"PNG sans perte : {fr(png, '.0f')} octets")
+                  annotation_text=f"PNG sans perte : {fr(png, '.0f')}\u00a0octets")
     budget = st.select_slider("Budget par image (octets)", [4, 8, 12, 16, 24, 32, 48, 64, 96, 128], 16,
                               key="var_budget")
     fig.add_vline(x=budget, line_color="black")
@@ -119,7 +120,7 @@ def compression_ui(data, plain, vq, key) -> None:
     images, captions = [x], ["original"]
     for name, pts in methods.items():
         best = best_at(pts, 8 * budget)
-        captions.append(f"{name} : {best.setting}, {fr(best.psnr, '.1f')} dB" if best else f"{name} : hors budget")
+        captions.append(f"{name} : {best.setting}, {fr(best.psnr, '.1f')}\u00a0dB" if best else f"{name} : hors budget")
         images.append(_rendered(name, best, x, data, plain, vq) if best else torch.zeros_like(x))
     show_images(torch.cat(images), captions, size=110)
 
