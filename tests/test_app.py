@@ -323,3 +323,16 @@ def test_the_class_paths_fit_their_length_and_open_their_pages_with_their_settin
     at = app()
     labels = [link.proto.label for link in at.get("page_link")]
     assert any(label.startswith("20\u00a0min — un code de 2") for label in labels)
+
+
+def test_a_finished_training_is_not_stepped_on_until_it_is_reset():
+    at = start_and_train(app("pages/entrainer.py", train_epochs=2), "train")
+    finished_job = at.session_state["train"]
+    assert finished_job.trained
+    keys = {b.key for b in at.button}
+    assert "train_step" not in keys and "train_epoch" not in keys and "train_start" in keys
+    at.button(key="train_reset").click().run()
+    at.button(key="train_step").click().run()  # a new run, one step at a time
+    job = at.session_state["train"]
+    assert job is not finished_job and len(job.trainer.history.batch_loss) == 1
+    at.button(key="train_reset").click().run()

@@ -102,6 +102,9 @@ def test_a_link_can_turn_mode_classe_on_and_lock_the_controls_it_names():
     assert not at.exception
     assert at.slider(key="train_latent").disabled and at.select_slider(key="train_lr").disabled  # locked
     assert not at.slider(key="train_epochs").disabled  # not named: free
+    assert "verrou=1" in at.slider(key="train_latent").help
+    assert "verrou" not in (at.slider(key="train_epochs").help or "")
+    assert any("fixés par le lien de l'enseignant" in i.value for i in at.info)  # the page says why
     at.button(key="train_step").click().run()
     spec = at.session_state["train"].trainer.spec
     assert (spec.model.latent_dim, spec.train.lr) == (2, 0.001)

@@ -119,7 +119,10 @@ def control(page: str, settings: dict[str, Setting], short: str, widget: Callabl
     key, named = settings[short].key, state.get(f"_address_{page}_named", ())
     if state.get("class_mode") and settings[short].advanced and short not in named:
         return state[key]
-    return widget(*args, key=key, disabled=bool(state.get("class_lock")) and short in named, **kwargs)
+    locked = bool(state.get("class_lock")) and short in named
+    if locked:
+        kwargs["help"] = (kwargs.get("help") or "") + " Fixé par le lien de l'enseignant (« verrou=1 »)."
+    return widget(*args, key=key, disabled=locked, **kwargs)
 
 
 def link_ui(page: str, settings: dict[str, Setting]) -> None:
@@ -127,6 +130,9 @@ def link_ui(page: str, settings: dict[str, Setting]) -> None:
     mark = f"_address_{page}"
     if f"{mark}_notice" in state:
         st.warning(state.pop(f"{mark}_notice"))
+    if state.get("class_lock") and state.get(f"{mark}_named"):
+        st.info("Les réglages grisés sont fixés par le lien de l'enseignant, pour que toute la classe fasse la "
+                "même expérience ; les autres restent libres.", icon=":material/lock:")
     params = {"d": state.get("dataset", DEFAULT_DATASET)}
     params |= {short: _text(state[s.key]) for short, s in settings.items() if s.key in state}
     params |= {flag: "1" for flag, key in FLAGS.items() if state.get(key)}

@@ -92,9 +92,12 @@ def _start(key: str, spec: RunSpec | tuple[RunSpec, ...], data: Dataset, submit:
 
 
 def _step(key: str, spec: RunSpec, data: Dataset, batches: int | None) -> None:
-    """« Un pas » (batches=1) or « Une époque » (None): a new paused job when there is none to go on with."""
+    """« Un pas » (batches=1) or « Une époque » (None): a new paused job when there is none yet. A finished
+    job is left as it is (its page no longer offers these buttons)."""
     job = state.get(key)
-    if job is None or job.done:
+    if job is not None and job.done:
+        return
+    if job is None:
         _start(key, spec, data, submit=False)
         job = state.get(key)
     if job is not None:
@@ -138,10 +141,11 @@ def train_ui(key: str, spec: RunSpec | tuple[RunSpec, ...], data: Dataset, start
     if job is not None and not job.done:
         cols[1].button("Pause" if job.running else "Reprendre", key=f"{key}_toggle", on_click=callback(_toggle),
                        args=(key,))
-    cols[2].button("Un pas", key=f"{key}_step", on_click=callback(_step), args=(key, spec, data, 1),
-                   help="Met en pause et entraîne sur un seul lot d'images : un pas de gradient.")
-    cols[3].button("Une époque", key=f"{key}_epoch", on_click=callback(_step), args=(key, spec, data, None),
-                   help="Met en pause et entraîne jusqu'à la fin de l'époque en cours, validation comprise.")
+    if job is None or not job.done:  # a finished run is not stepped on: « Réinitialiser », then a new one
+        cols[2].button("Un pas", key=f"{key}_step", on_click=callback(_step), args=(key, spec, data, 1),
+                       help="Met en pause et entraîne sur un seul lot d'images : un pas de gradient.")
+        cols[3].button("Une époque", key=f"{key}_epoch", on_click=callback(_step), args=(key, spec, data, None),
+                       help="Met en pause et entraîne jusqu'à la fin de l'époque en cours, validation comprise.")
     if job is not None:
         cols[4].button("Réinitialiser", key=f"{key}_reset", on_click=callback(_reset), args=(key,))
         cols[5].toggle("Échelle logarithmique", key=f"{key}_log")
