@@ -326,7 +326,7 @@ def test_the_class_paths_fit_their_length_and_open_their_pages_with_their_settin
 
 
 def test_a_finished_training_is_not_stepped_on_until_it_is_reset():
-    at = start_and_train(app("pages/entrainer.py", train_epochs=2), "train")
+    at = start_and_train(app("pages/entrainer.py", train_epochs=3), "train")
     finished_job = at.session_state["train"]
     assert finished_job.trained
     keys = {b.key for b in at.button}
@@ -335,4 +335,8 @@ def test_a_finished_training_is_not_stepped_on_until_it_is_reset():
     at.button(key="train_step").click().run()  # a new run, one step at a time
     job = at.session_state["train"]
     assert job is not finished_job and len(job.trainer.history.batch_loss) == 1
+    from ui.charts import loss_figure
+
+    assert "markers" in loss_figure(job.trainer.history).data[0].mode  # the one point shows
+    assert loss_figure(finished_job.trainer.history).data[0].mode == "lines"  # thousands of batches: a line
     at.button(key="train_reset").click().run()

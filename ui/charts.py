@@ -34,8 +34,9 @@ def loss_figure(history: History, log_y: bool = False, diverged_at: int | None =
     the loss of every batch, placed at its fraction of an epoch."""
     epochs = list(range(1, len(history.train_loss) + 1))
     batches = [(i + 1) / steps_per_epoch for i in range(len(history.batch_loss))]
-    fig = go.Figure([go.Scatter(x=batches, y=history.batch_loss, name="chaque lot", mode="lines",
-                                line=dict(width=1, color="#c7c7c7")),
+    few = len(batches) <= 50  # a teacher stepping: each batch a visible point, even the first
+    fig = go.Figure([go.Scatter(x=batches, y=history.batch_loss, name="chaque lot", mode="lines+markers" if few
+                                else "lines", line=dict(width=1, color="#c7c7c7"), marker=dict(size=6)),
                      go.Scatter(x=epochs, y=history.train_loss, name="entraînement", mode="lines+markers",
                                 line=dict(color="#0068c9")),
                      go.Scatter(x=epochs, y=history.val_loss, name=held_out, mode="lines+markers",
