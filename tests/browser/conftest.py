@@ -79,11 +79,19 @@ def app_url():
     port = free_port()
     proc = start_server(port)
     yield f"http://127.0.0.1:{port}"
+    stop_server(proc)
+
+
+def stop_server(proc: subprocess.Popen) -> float:
+    """Stop a server started by start_server; returns the seconds its shutdown took (killed after 30)."""
+    start = time.time()
     proc.terminate()
     try:
-        proc.wait(10)
+        proc.wait(30)
     except subprocess.TimeoutExpired:
         proc.kill()
+        proc.wait()
+    return time.time() - start
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from tests.browser.conftest import free_port, goto, shot, start_server, wait_ready
+from tests.browser.conftest import free_port, goto, shot, start_server, stop_server, wait_ready
 from tests.pages import routed_pages
 
 pytestmark = pytest.mark.browser
@@ -86,8 +86,7 @@ def test_a_fresh_server_opened_on_a_page_address_routes_it_through_app_py(browse
         shot(page, "premier_acces_anomalies")
     finally:
         context.close()
-        proc.terminate()
-        proc.wait(10)
+        stop_server(proc)
 
 
 def test_a_teacher_steps_through_training(page):

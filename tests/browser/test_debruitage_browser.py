@@ -3,7 +3,7 @@ see the images and PSNR values change without retraining."""
 
 import pytest
 
-from tests.browser.conftest import free_port, goto, shot, start_server, wait_ready
+from tests.browser.conftest import free_port, goto, shot, start_server, stop_server, wait_ready
 
 pytestmark = pytest.mark.browser
 
@@ -19,8 +19,7 @@ def page(browser):
                                   base_url=f"http://127.0.0.1:{port}")
     yield context.new_page()
     context.close()
-    proc.terminate()
-    proc.wait(10)
+    stop_server(proc)
 
 
 def panel_state(panel) -> tuple[list[str], list[str]]:
