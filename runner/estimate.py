@@ -52,6 +52,8 @@ def row_counts(spec: RunSpec, data: Dataset) -> tuple[int, int]:
     """(training rows, shifted copies included; validation rows) of `spec` on `data`."""
     key = (data.name, len(data), data.n_train, spec.rows)
     if key not in _rows:
+        if len(_rows) >= 1000:  # learners' seeds and classes: bounded, whatever a class tries
+            _rows.clear()
         train_idx, val_idx = select_rows(data, spec.rows)
         _rows[key] = len(train_idx) * (1 + len(SHIFTS) if spec.rows.shifts else 1), len(val_idx)
     return _rows[key]

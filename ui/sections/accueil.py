@@ -7,26 +7,21 @@ from ui.lesson import lesson_text
 
 # A teacher's paths through the pages, by class length: (page, settings in the address, what to do there).
 # Each page's minutes are those of its plan (lessons/<page>_plan.md); tests/test_app.py adds them up.
-CLASS_PATHS = {
-    "1 heure": [("pages/accueil.py", {}, "ce qu'est un autoencodeur"),
-                ("pages/entrainer.py", {"k": "2"}, "un code de 2 face à l'ACP"),
-                ("pages/debruitage.py", {}, "le débruiteur face à l'autoencodeur ordinaire"),
-                ("pages/synthese.py", {}, "ce qu'il faut retenir")],
-    "2 heures": [("pages/accueil.py", {}, "ce qu'est un autoencodeur"),
-                 ("pages/entrainer.py", {"k": "2"}, "un code de 2 face à l'ACP"),
-                 ("pages/espace_latent.py", {}, "la carte des codes et la courbe d'erreur"),
-                 ("pages/debruitage.py", {}, "le débruiteur face à l'autoencodeur ordinaire"),
-                 ("pages/anomalies.py", {}, "repérer les intrus"),
-                 ("pages/synthese.py", {}, "ce qu'il faut retenir")],
-    "3 heures": [("pages/accueil.py", {}, "ce qu'est un autoencodeur"),
-                 ("pages/entrainer.py", {"k": "2"}, "un code de 2 face à l'ACP"),
-                 ("pages/espace_latent.py", {}, "la carte des codes et la courbe d'erreur"),
-                 ("pages/debruitage.py", {}, "le débruiteur face à l'autoencodeur ordinaire"),
-                 ("pages/anomalies.py", {}, "repérer les intrus"),
-                 ("pages/generer.py", {}, "générer avec un VAE (le compromis β, lancé une fois par l'enseignant)"),
-                 ("pages/variantes.py", {}, "variantes et compression (les balayages, lancés par l'enseignant)"),
-                 ("pages/synthese.py", {}, "ce qu'il faut retenir")],
+STEPS = {
+    "accueil": ("pages/accueil.py", {}, "ce qu'est un autoencodeur"),
+    "entrainer": ("pages/entrainer.py", {"k": "2"}, "un code de 2 face à l'ACP"),
+    "espace_latent": ("pages/espace_latent.py", {}, "la carte des codes et la courbe d'erreur"),
+    "debruitage": ("pages/debruitage.py", {}, "le débruiteur face à l'autoencodeur ordinaire"),
+    "anomalies": ("pages/anomalies.py", {}, "repérer les intrus"),
+    "generer": ("pages/generer.py", {}, "générer avec un VAE (le compromis β, lancé une fois par l'enseignant)"),
+    "variantes": ("pages/variantes.py", {}, "variantes et compression (les balayages, lancés par l'enseignant)"),
+    "synthese": ("pages/synthese.py", {}, "ce qu'il faut retenir"),
 }
+CLASS_PATHS = {length: [STEPS[name] for name in names.split()] for length, names in {
+    "1 heure": "accueil entrainer debruitage synthese",
+    "2 heures": "accueil entrainer espace_latent debruitage anomalies synthese",
+    "3 heures": "accueil entrainer espace_latent debruitage anomalies generer variantes synthese",
+}.items()}
 
 
 def plan_minutes(target: str) -> int:
