@@ -13,7 +13,7 @@ from ui.fmt import fr, fr_2dp, parse_widths, slider_values
 from ui.images import live_reconstructions
 from ui.lesson import closing_ui, lesson_ui, outcome_ui, prediction_ui
 from ui.live import train_ui
-from ui.sections.entrainer import features_ui, outcomes, results_ui
+from ui.sections.entrainer import features_ui, outcomes, results_ui, run_figures
 from ui.shell import route_through_app
 from ui.state import (
     CurrentModel,
@@ -141,4 +141,4 @@ with st.expander("Code PyTorch équivalent"):
 
 st.subheader("Enregistrer ou recharger un modèle")
 checkpoint_ui("train", current)
-closing_ui("entrainer")
+closing_ui("entrainer", run_figures(current))

@@ -78,9 +78,9 @@ def beta_section(data, k, finished=()):
               "lisibilité des tirages": [fr(s["lisibilite"], ".2f") for s in scores],
               "diversité": [fr(s["diversite"], ".2f") for s in scores],
               "Fréchet": [fr(s["frechet"], ",.1f") for s in scores]})
-    st.caption("Dernière époque d'entraînement. Une dimension est active quand son KL moyen dépasse 0,01\u00a0nat : "
-               "les autres copient la loi a priori et ne portent plus d'information (effondrement de la loi a "
-               "posteriori).")
+    st.caption("Dernière époque d'entraînement. Une dimension est active quand son KL moyen dépasse "
+               "$0{,}01$\u00a0nat : les autres copient la loi a priori et ne portent plus d'information "
+               "(effondrement de la loi a posteriori).")
 
 
 route_through_app()

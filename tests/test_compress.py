@@ -7,6 +7,7 @@ import pytest
 import torch
 from PIL import Image
 
+from ae_core import train_val_split
 from ae_core.compress import (
     best_at,
     code_points,
@@ -17,6 +18,7 @@ from ae_core.compress import (
 )
 from ae_core.recipes import coder_spec, default_spec
 from ae_core.train import build_trainer
+from tests.claims import check_claim
 from tests.conftest import trained
 
 
@@ -54,6 +56,13 @@ def test_points_on_digits_gain_with_the_budget(digits):
     assert best_at(pca, 0) is None
 
 
+def test_the_smallest_jpeg_file_of_a_mnist8k_image(mnist8k):
+    """Quality 1, header included: the file a learner would send, heavier than the codes it is set against."""
+    _, val_idx = train_val_split(mnist8k)
+    [(_, file_bytes)] = jpeg_points(mnist8k.images[val_idx[:300]], qualities=(1,))
+    check_claim("variantes_jpeg_file", bytes=file_bytes)
+
+
 @pytest.mark.xdist_group("mnist8k_default")  # shares tests.conftest.trained models
 @pytest.mark.slow
 def test_at_8_bytes_the_default_model_beats_pca_by_a_decibel_on_mnist8k(mnist8k):
@@ -63,8 +72,11 @@ def test_at_8_bytes_the_default_model_beats_pca_by_a_decibel_on_mnist8k(mnist8k)
     16.15). At 16 bytes this small model is not enough: see the next test."""
     trainer = trained(default_spec(mnist8k), mnist8k)
     train, val = mnist8k.images[trainer.train_idx], mnist8k.images[trainer.val_idx[:300]]
-    learned = code_points(trainer.model, train[:2000], val, "autoencodeur")
-    assert best_at(learned, 64).psnr >= best_at(pca_points(train, val), 64).psnr + 1.0
+    learned, pca = code_points(trainer.model, train[:2000], val, "autoencodeur"), pca_points(train, val)
+    check_claim("variantes_compress8", ae=best_at(learned, 64).psnr, pca=best_at(pca, 64).psnr,
+                gain=best_at(learned, 64).psnr - best_at(pca, 64).psnr)
+    check_claim("variantes_compress16_default", ae=best_at(learned, 128).psnr, pca=best_at(pca, 128).psnr)
+    assert best_at(pca, 128).psnr > best_at(learned, 128).psnr
 
 
 @pytest.mark.slow
@@ -77,4 +89,4 @@ def test_at_16_bytes_the_larger_coder_beats_pca_by_a_decibel_on_mnist8k(mnist8k)
     learned, pca = best_at(code_points(trainer.model, train, val, "ae"), 128), best_at(pca_points(train, val), 128)
     print(f"FIGURE compression 16 B on mnist8k: autoencoder 512-256 {learned.psnr:.2f} dB ({learned.setting}), "
           f"PCA {pca.psnr:.2f} dB ({pca.setting})")
-    assert learned.psnr >= pca.psnr + 1.0
+    check_claim("variantes_compress16", ae=learned.psnr, pca=pca.psnr, gain=learned.psnr - pca.psnr)

@@ -6,6 +6,14 @@ lessons/<page>_retenir.md (« À retenir ») close it, after the experiment. A q
 with `predicts = "<run key>:<name>"` is a prediction about one run of the page: it is asked just
 above that run's start button (prediction_ui), locked once the run has started, and set beside what
 the run gave once it has (outcome_ui).
+
+A number in a lesson is one of three kinds (tests/test_claims.py reads every lesson, quiz and caption):
+- `{run:name}`, a figure of the learner's own run, filled in by the page (closing_ui's `run`); its
+  line is left out until there is a run;
+- `{held:key}`, a figure of the page's recipe, from lessons/claims.toml, where each claim names the
+  test that holds it and the range that test checks;
+- a figure from outside, in a sentence that names its source with a year: « (Hinton et
+  Salakhutdinov, 2006) ».
 """
 
 from __future__ import annotations
@@ -14,6 +22,7 @@ import csv
 import io
 import json
 import random
+import re
 import tomllib
 import unicodedata
 from datetime import datetime
@@ -29,8 +38,26 @@ from ui.state import persist, state
 LESSONS = Path(__file__).resolve().parents[1] / "lessons"
 
 
-def lesson_text(name: str) -> str:
-    return (LESSONS / f"{name}.md").read_text(encoding="utf-8")
+PLACEHOLDER = re.compile(r"\{(held|run):(\w+)\}")
+
+
+@cache
+def claims() -> dict[str, dict]:
+    """lessons/claims.toml: the recipe figures that lessons quote, by key (see the module's docstring)."""
+    with open(LESSONS / "claims.toml", "rb") as f:
+        return tomllib.load(f)
+
+
+def fill(text: str, run: dict[str, str] | None = None) -> str:
+    """`text` with its `{held:key}` replaced by the claims' text and its `{run:name}` by `run[name]`;
+    a line with a `{run:name}` that `run` lacks (no run yet) is left out."""
+    run = run or {}
+    lines = [line for line in text.split("\n") if all(m[2] in run for m in PLACEHOLDER.finditer(line) if m[1] == "run")]
+    return PLACEHOLDER.sub(lambda m: claims()[m[2]]["text"] if m[1] == "held" else run[m[2]], "\n".join(lines))
+
+
+def lesson_text(name: str, run: dict[str, str] | None = None) -> str:
+    return fill((LESSONS / f"{name}.md").read_text(encoding="utf-8"), run)
 
 
 @cache
@@ -45,7 +72,8 @@ def load_quiz(page_id: str) -> tuple[dict, ...]:
     `answer` follows its choice.
     """
     with open(LESSONS / f"{page_id}.toml", "rb") as f:
-        questions = tomllib.load(f)["questions"]
+        questions = [{name: [fill(c) for c in v] if name == "choices" else fill(v) if isinstance(v, str) else v
+                      for name, v in q.items()} for q in tomllib.load(f)["questions"]]
     rng, used, shuffled = random.Random(page_id), [0] * max(len(q["choices"]) for q in questions), []
     for i, q in enumerate(questions):
         n = len(q["choices"])
@@ -122,11 +150,12 @@ def lesson_ui(page_id: str) -> None:
         st.markdown(lesson_text(page_id))
 
 
-def closing_ui(page_id: str) -> None:
-    """After the experiment: guided exercises (where the page has some), the quiz, « À retenir »."""
+def closing_ui(page_id: str, run: dict[str, str] | None = None) -> None:
+    """After the experiment: guided exercises (where the page has some; `run`: the learner's figures
+    their `{run:name}` show), the quiz, « À retenir »."""
     if (LESSONS / f"{page_id}_exercices.md").exists():
         with st.expander("Exercices guidés", expanded=True, icon=":material/science:"):
-            st.markdown(lesson_text(f"{page_id}_exercices"))
+            st.markdown(lesson_text(f"{page_id}_exercices", run))
     quiz_ui(page_id)
     st.success(lesson_text(f"{page_id}_retenir"), icon=":material/bookmark:")
     if page_id != "synthese":

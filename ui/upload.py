@@ -96,7 +96,7 @@ def table_ui():
                                    "upload": "Mon fichier CSV"}.get)
     if source == "example":
         st.caption("Chaque ligne décrit une tumeur par 30 mesures ; toutes les tumeurs bénignes et 20 "
-                   "malignes (5 %), que l'on traite comme des anomalies.")
+                   "malignes (20 / 377 ≈ 5 %), que l'on traite comme des anomalies.")
         content, name = example_csv(), "tumeurs_du_sein.csv"
     else:
         file = st.file_uploader("Fichier CSV : des colonnes de nombres, une ligne par exemple (5\u00a0Mo au plus)",

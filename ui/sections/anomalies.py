@@ -54,7 +54,8 @@ def decision_ui(s: np.ndarray, is_anomaly: np.ndarray, threshold: float) -> None
     cols[2].metric("Rappel", fr(c.recall, ".3f"), help="Part des anomalies qui sont signalées.")
     cols[3].metric("F1", fr(c.f1, ".3f"), help="Moyenne harmonique de la précision et du rappel.")
     cols[4].metric("Fausses alertes", f"{fr(100 * c.fpr, '.1f')}\u202f%",
-                   help="Part des exemples vraiment normaux qui sont signalés. Le 95ᵉ centile vise 5\u202f%.")
+                   help="Part des exemples vraiment normaux qui sont signalés. "
+                        "Le 95ᵉ centile vise 100 − 95 = 5\u202f%.")
 
 
 def comparison_ui(y: np.ndarray, autoencoder: np.ndarray, baselines: dict[str, np.ndarray]) -> None:

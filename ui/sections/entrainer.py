@@ -27,7 +27,7 @@ def results_ui(current: CurrentModel, show_curves: bool = False) -> None:
                    f"(somme sur les {pixels} pixels).")
     cols[1].metric("PSNR", f"{fr(10 * math.log10(1 / mse), '.1f')}\u00a0dB")
     cols[2].metric("Nombres : image → code", f"{pixels} → {k}",
-                   help="Un rapport de dimensions, pas d'octets : un pixel tient sur 1 octet, "
+                   help="Un rapport de dimensions, pas d'octets : un pixel tient sur 1\u00a0octet, "
                         "un nombre du code sur 4 (float32).")
     compresses = k < pixels
     cols[3].metric(f"ACP à {k} composantes" if compresses else "ACP", fr(pca) if compresses else "sans objet",
@@ -46,6 +46,15 @@ def results_ui(current: CurrentModel, show_curves: bool = False) -> None:
     else:  # the lesson text says why, for a large code (measured: digits from 24, mnist8k at 64)
         why = lesson_text("entrainer_acp_grand_code" if k >= 16 else "entrainer_acp_petit_code").format(k=k)
         st.info(f"L'ACP fait mieux ici ({fr(pca)} contre {fr(mse)}). " + why)
+
+
+def run_figures(current: CurrentModel | None) -> dict[str, str] | None:
+    """The current model's figures for the exercises' `{run:…}` (lessons/entrainer_exercices.md)."""
+    if current is None or current.history is None or current.config.code_dim >= current.config.input_dim:
+        return None
+    k = current.config.code_dim
+    return {"mse": fr(current.history.val_mse[-1]), "pca": fr(pca_val_mse(current.dataset, k)), "k": str(k),
+            "dataset": get_dataset(current.dataset).title}
 
 
 def outcomes(current: CurrentModel) -> dict[str, tuple[bool | None, str]]:

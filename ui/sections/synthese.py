@@ -13,7 +13,7 @@ SEEN = [
     ("Il déroule une surface courbe que l'ACP écrase", "pages/espace_latent.py", {},
      "« Données non linéaires en 3D »"),
     ("Un autoencodeur ordinaire recopie le bruit, un débruiteur l'enlève", "pages/debruitage.py", {"n": "0.5"},
-     "niveau de bruit 0,5, les deux autoencodeurs"),
+     "niveau de bruit = 0,5, les deux autoencodeurs"),
     ("Son erreur de reconstruction repère les intrus", "pages/anomalies.py", {"p": "5"},
      "histogramme des scores, « Anomalies manquées »"),
     ("Son espace latent n'a pas de structure", "pages/generer.py", {"k": "2"},
