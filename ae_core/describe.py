@@ -54,11 +54,11 @@ def architecture_dot(config: ModelConfig) -> str:
         code = (config.latent_dim,) if config.variational else enc[-1]
         dec = _shapes(model.decoder, torch.zeros(1, *code))
     drawn = f"\\n(μ et log σ² : 2 × {config.latent_dim})" if config.variational else ""
-    nodes = [("x", f"entrée x\\n{_size(config.image_shape)}", "#dbeafe")]
-    nodes += [(f"e{i}", _size(s), "#bfdbfe") for i, s in enumerate(enc[:-1])]
-    nodes += [("z", f"code z\\n{_size(code)}{drawn}", "#fde68a")]
-    nodes += [(f"d{i}", _size(s), "#bbf7d0") for i, s in enumerate(dec[:-1])]
-    nodes += [("xh", f"sortie x̂\\n{_size(config.image_shape)}", "#dcfce7")]
+    nodes = [("x", f"couche d'entrée x\\n{_size(config.image_shape)}", "#dbeafe")]
+    nodes += [(f"e{i}", f"couche cachée\\n{_size(s)}", "#bfdbfe") for i, s in enumerate(enc[:-1])]
+    nodes += [("z", f"goulot : code z\\n{_size(code)}{drawn}", "#fde68a")]
+    nodes += [(f"d{i}", f"couche cachée\\n{_size(s)}", "#bbf7d0") for i, s in enumerate(dec[:-1])]
+    nodes += [("xh", f"couche de sortie x̂\\n{_size(config.image_shape)}", "#dcfce7")]
     lines = ["digraph autoencodeur {", "  rankdir=LR;",
              '  node [shape=box, style="rounded,filled", fontname="Helvetica"];']
     lines += [f'  {n} [label="{label}", fillcolor="{color}"];' for n, label, color in nodes]

@@ -2,9 +2,9 @@
 
 The judge is a small classifier trained once per dataset on real training images. For a set of
 images it gives three numbers:
-- lisibilité: the mean top class probability (does each image look like one digit?);
-- diversité: the entropy of the predicted-class histogram divided by log 10 (1: every class equally);
-- distance de Fréchet: between the classifier's penultimate features of the images and of real
+- confidence (« confiance du juge »): the mean top class probability (how sure the judge is of a digit);
+- diversity (« diversité »): the entropy of the predicted-class histogram divided by log 10 (1: every class equally);
+- frechet (« distance de Fréchet »): between the classifier's penultimate features of the images and of real
   validation images, as FID does with an Inception network (0: the same feature statistics).
 """
 
@@ -70,14 +70,14 @@ class Judge:
 
     @torch.no_grad()
     def scores(self, images: torch.Tensor) -> dict[str, float]:
-        """lisibilite, diversite and frechet of images (N, C, H, W)."""
+        """confidence, diversity and frechet of images (N, C, H, W)."""
         self.net.eval()
         feats = self.net.features(as_float(images))
         probs = self.net.head(feats).softmax(1)
         counts = np.bincount(probs.argmax(1).numpy(), minlength=probs.shape[1]) / len(probs)
         entropy = abs(sum(p * math.log(p) for p in counts if p > 0))
         f = feats.double().numpy()
-        return {"lisibilite": float(probs.max(1).values.mean()), "diversite": float(entropy / math.log(probs.shape[1])),
+        return {"confidence": float(probs.max(1).values.mean()), "diversity": float(entropy / math.log(probs.shape[1])),
                 "frechet": frechet_distance(f.mean(0), np.cov(f, rowvar=False), self.real_mean, self.real_cov)}
 
 

@@ -115,7 +115,7 @@ def main(argv: list[str] | None = None) -> None:
             print(f"{data.name}: judge accuracy {rows.pop('judge accuracy')['accuracy']:.3f}; training "
                   f"{seconds['ae']:.1f} s (autoencoder) + {seconds['vae']:.1f} s (VAE)")
             for name, r in rows.items():
-                print(f"  {name:15s} lisibilite {r['lisibilite']:.3f}  diversite {r['diversite']:.3f}  "
+                print(f"  {name:15s} confidence {r['confidence']:.3f}  diversity {r['diversity']:.3f}  "
                       f"frechet {r['frechet']:.1f}")
             print(f"  VAE / autoencoder N(0, I) Frechet ratio: {rows['vae']['frechet'] / rows['ae']['frechet']:.2f}")
     if args.part in ("beta", "all"):
@@ -123,7 +123,7 @@ def main(argv: list[str] | None = None) -> None:
             print(f"{data.name}: β trade-off (code of 2)")
             for r in beta_rows(data):
                 print(f"  β {r['beta']:.1f}  reconstruction {r['reconstruction']:.1f}  KL {r['kl']:.2f}  active "
-                      f"{r['active']}  lisibilite {r['lisibilite']:.3f}  diversite {r['diversite']:.3f}  "
+                      f"{r['active']}  confidence {r['confidence']:.3f}  diversity {r['diversity']:.3f}  "
                       f"frechet {r['frechet']:.1f}")
     if args.part in ("elbo", "all"):
         r = elbo_comparison(datasets[1])

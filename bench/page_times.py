@@ -21,7 +21,7 @@ from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, free_port, start_ser
 from tests.browser.measure import server_cpu_s
 
 STEPS = (("pair", "Entraîner l'autoencodeur puis le VAE", "Tirer au hasard"),
-         ("sweep", "Entraîner les cinq VAE", "lisibilité des tirages"))
+         ("sweep", "Entraîner les cinq VAE", "confiance du juge dans les tirages"))
 
 
 def time_page(page, server_pid: int, dataset: str, timeout_s: float) -> dict[str, tuple[float, float, str]]:

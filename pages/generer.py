@@ -75,8 +75,8 @@ def beta_section(data, k, finished=()):
     scores = memo("gen_beta_scores", specs, lambda: [prior_scores(j, m) for m in models])
     st.table({"β": [fr_2dp(b) for b in BETAS], "reconstruction (nats)": [fr(v, ".1f") for v in rec],
               "KL (nats)": [fr(v, ".2f") for v in kl], f"dimensions actives (sur {k})": active,
-              "lisibilité des tirages": [fr(s["lisibilite"], ".2f") for s in scores],
-              "diversité": [fr(s["diversite"], ".2f") for s in scores],
+              "confiance du juge dans les tirages": [fr(s["confidence"], ".2f") for s in scores],
+              "diversité": [fr(s["diversity"], ".2f") for s in scores],
               "Fréchet": [fr(s["frechet"], ",.1f") for s in scores]})
     st.caption("Dernière époque d'entraînement. Une dimension est active quand son KL moyen dépasse "
                "$0{,}01$\u00a0nat : les autres copient la loi a priori et ne portent plus d'information "

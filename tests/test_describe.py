@@ -37,7 +37,7 @@ def test_code_follows_the_training_config():
 
 def test_diagram_names_every_size():
     dot = architecture_dot(ModelConfig.course())
-    for label in ("entrée x\\n1 × 28 × 28", "128", "64", "code z\\n12", "sortie x̂"):
+    for label in ("couche d'entrée x\\n1 × 28 × 28", "couche cachée\\n128", "64", "code z\\n12", "couche de sortie x̂"):
         assert label in dot
     assert dot.count("->") == 6
     conv = architecture_dot(ModelConfig("conv", (1, 28, 28), None))

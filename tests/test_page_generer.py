@@ -51,15 +51,15 @@ def test_the_beta_trade_off_trains_five_vaes_once_and_shows_active_dimensions():
 def test_the_noise_caption_says_what_the_noise_fools_on_the_table_shown():
     from ui.sections.generer import noise_note
 
-    def row(lisibilite, frechet):
-        return {"lisibilite": lisibilite, "frechet": frechet, "diversite": 0.9}
+    def row(confidence, frechet):
+        return {"confidence": confidence, "frechet": frechet, "diversity": 0.9}
 
     mnist = {"vae": row(0.87, 86.5), "ae": row(0.82, 230.1), "ae_fit": row(0.90, 81.8)}  # the README's table
     note = noise_note(mnist, row(0.94, 300.0))
-    assert "trompe la lisibilité\u202f:" in note and "distance" not in note.split(".")[0].split(":")[0]
+    assert "trompe la confiance du juge\u202f:" in note and "distance" not in note.split(".")[0].split(":")[0]
     digits = {"vae": row(0.73, 10.5), "ae": row(0.62, 90.0), "ae_fit": row(0.73, 5.6)}
     note = noise_note(digits, row(0.57, 55.7))
     assert "trompe la distance de Fréchet" in note
     assert "plus basse que celle de l'autoencodeur tiré dans N(0, I)" in note
-    assert "lisibilité," not in note  # its lisibilité is the lowest: not fooled
-    assert "ni la lisibilité ni la distance" in noise_note(mnist, row(0.5, 500.0))
+    assert "plus sûr de lui" not in note  # its confidence is the lowest: not fooled
+    assert "ni la confiance du juge ni la distance" in noise_note(mnist, row(0.5, 500.0))

@@ -114,9 +114,15 @@ def test_sparse_default_on_digits_silences_half_the_code_at_the_plain_error(digi
 @pytest.mark.slow
 def test_the_sparse_price_sweep_at_its_largest_weight_on_digits(digits):
     """Exercise 2: at the sweep's largest λ most units are off and the error about doubles."""
-    largest = variant_weights(digits, "sparse")[1][-1]
+    weights = variant_weights(digits, "sparse")[1]
+    largest = weights[-1]
     plain, sparse = trained(digits, "plain_sparse"), trained(digits, "sparse", weight=largest)
     measured = sparsity(sparse.model, digits.images[sparse.val_idx])
+    # The page's prediction (lessons/variantes.toml): λ times ten, more units off and a larger error.
+    tenth = trained(digits, "sparse", weight=weights[1])
+    assert weights[1] * 10 == pytest.approx(largest)
+    assert sparsity(tenth.model, digits.images[tenth.val_idx])["near_zero"] < measured["near_zero"]
+    assert tenth.history.val_mse[-1] < sparse.history.val_mse[-1]
     check_claim("variantes_sparse_sweep", weight=largest, off=100 * measured["near_zero"], active=measured["active"],
                 cost=sparse.history.val_mse[-1] / plain.history.val_mse[-1])
 

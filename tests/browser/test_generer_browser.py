@@ -14,7 +14,7 @@ def train(page):
 
 
 def vae_numbers(page) -> str:
-    return page.get_by_text("lisibilité 0,").first.inner_text()  # under the VAE's grid
+    return page.get_by_text("confiance 0,").first.inner_text()  # under the VAE's grid
 
 
 def test_train_both_draw_again_and_move_beta(page):

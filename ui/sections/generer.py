@@ -35,8 +35,8 @@ def judge(dataset: str) -> tuple[Judge, dict[str, dict[str, float]]]:
 
 
 def judge_table(rows: dict[str, dict[str, float]]) -> None:
-    st.table({"images": list(rows), "lisibilité": [fr(r["lisibilite"], ".2f") for r in rows.values()],
-              "diversité": [fr(r["diversite"], ".2f") for r in rows.values()],
+    st.table({"images": list(rows), "confiance du juge": [fr(r["confidence"], ".2f") for r in rows.values()],
+              "diversité": [fr(r["diversity"], ".2f") for r in rows.values()],
               "distance de Fréchet": [fr(r["frechet"], ",.1f") for r in rows.values()]})
 
 
@@ -59,13 +59,14 @@ def draws_ui(data, ae, vae, key, train_idx) -> None:
         col.markdown(f"**{NAMES[name][0].upper()}{NAMES[name][1:]}**")
         show_grid(images[name], ncols=6, where=col)
         s = scores[name]
-        col.caption(f"lisibilité {fr(s['lisibilite'], '.2f')} · diversité {fr(s['diversite'], '.2f')} · "
+        col.caption(f"confiance {fr(s['confidence'], '.2f')} · diversité {fr(s['diversity'], '.2f')} · "
                     f"Fréchet {fr(s['frechet'], ',.1f')}")
     judge_table({NAMES[n]: s for n, s in scores.items()} | references)
     st.caption(f"Chaque ligne juge {fr(SAMPLES, ',.0f')} images. Le juge est un petit classifieur entraîné sur "
                f"les vraies images ({fr(100 * j.accuracy, '.1f')} % d'exactitude en validation). "
-               "Lisibilité : sa confiance moyenne ; diversité : 1 si les dix classes sont tirées autant, "
-               "0 si une seule ; distance de Fréchet : l'écart entre deux gaussiennes ajustées à ses "
+               "Confiance du juge : sa probabilité moyenne pour la classe qu'il choisit ; diversité : 1 si "
+               "les dix classes sont tirées autant, 0 si une seule ; "
+               "distance de Fréchet : l'écart entre deux gaussiennes ajustées à ses "
                "caractéristiques internes, l'une sur ces images, l'autre sur les vraies images de validation (plus "
                f"bas, mieux c'est). C'est la formule de la FID, mais avec ce petit juge et {fr(SAMPLES, ',.0f')} "
                "images : ces nombres ne se comparent pas aux FID publiées. " + noise_note(scores, references["bruit"]))
@@ -79,23 +80,25 @@ def noise_note(scores: dict[str, dict[str, float]], noise: dict[str, float]) -> 
     """What the uniform-noise row shows on the table drawn: which of the judge's numbers it fools.
 
     It depends on the dataset (on MNIST the judge is confident on noise but the distance is not fooled;
-    on the 8 × 8 digits noise has the lowest lisibilité but beats the autoencoder drawn from N(0, I) on
+    on the 8 × 8 digits noise gets the lowest confidence but beats the autoencoder drawn from N(0, I) on
     the distance), so the sentence is written from the numbers shown."""
     def names(rows):
         return " et ".join(filter(None, [", ".join(rows[:-1]), rows[-1]]))
 
-    less_readable = [OF[n] for n, s in scores.items() if s["lisibilite"] < noise["lisibilite"]]
+    less_readable = [OF[n] for n, s in scores.items() if s["confidence"] < noise["confidence"]]
     farther = [OF[n] for n, s in scores.items() if s["frechet"] > noise["frechet"]]
     fooled = []
     if less_readable:
-        fooled.append(f"sa lisibilité, {fr(noise['lisibilite'], '.2f')}, dépasse celle {names(less_readable)}")
+        fooled.append(f"le juge est plus sûr de lui devant le bruit ({fr(noise['confidence'], '.2f')}) que devant "
+                      f"les tirages {names(less_readable)}")
     if farther:
-        fooled.append(f"sa distance, {fr(noise['frechet'], ',.1f')}, est plus basse que celle {names(farther)}")
+        fooled.append(f"la distance du bruit, {fr(noise['frechet'], ',.1f')}, est plus basse que celle "
+                      f"{names(farther)}")
     if not fooled:
-        head = ("Ici, le bruit ne trompe ni la lisibilité ni la distance de Fréchet (sur d'autres jeux de données, "
-                "il trompe l'une ou l'autre)")
+        head = ("Ici, le bruit ne trompe ni la confiance du juge ni la distance de Fréchet (sur d'autres jeux de "
+                "données, il trompe l'une ou l'autre)")
     else:
-        which = ["la lisibilité"] * bool(less_readable) + ["la distance de Fréchet"] * bool(farther)
+        which = ["la confiance du juge"] * bool(less_readable) + ["la distance de Fréchet"] * bool(farther)
         head = f"Ici, le bruit trompe {' et '.join(which)} : " + " ; ".join(fooled)
     return head + ". Aucun nombre ne suffit seul : lisez-les ensemble, à côté des deux lignes de référence."
 
