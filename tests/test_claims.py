@@ -21,6 +21,7 @@ import pytest
 
 from tests.claims import claims, ranges
 from tests.pages import ROOT
+from ui.lesson import fill
 
 NUMBER = re.compile(r"(?<![\w,])(environ |vers |près de )?\d+(?:[\u202f\u00a0 ]\d{3})*(?:,\d+)?"
                     r"(?:[\u202f\u00a0 ]?(%|dB\b)| (fois)\b)?")
@@ -107,6 +108,7 @@ def test_the_rules_catch_a_stray_figure_and_pass_the_accounted_ones():
     assert not unaccounted("Hinton et Salakhutdinov (2006) mesurent 3,0 par image.")
     assert not unaccounted("Par défaut, λ = 0,25 ; 3,0 / 784 ≈ 0,0038. Au hasard, l'AUC vaut $0{,}5$.")
     assert not unaccounted("Mettez le niveau de bruit à 0,5 et entraînez. Un code de 12 nombres, 784 pixels.")
+    assert fill("Toujours.\nVous : {run:mse}.") == "Toujours." and fill("{run:mse}", {"mse": "0,01"}) == "0,01"
     assert unaccounted("Mettez le niveau à 0,5. L'erreur baisse de 10 %.")  # the second sentence is a claim
 
 
