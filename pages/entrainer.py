@@ -61,40 +61,45 @@ def spec_ui(data) -> RunSpec:
         state.update(train_recipe_for=data.name, train_epochs=defaults.epochs,
                      train_batch=defaults.batch_size, train_lr=defaults.lr)
     apply_address("entrainer", SETTINGS)
+    pixels = math.prod(data.image_shape)
     with st.container(border=True):
-        c1, c2, c3 = st.columns(3)
-        pixels = math.prod(data.image_shape)
+        c1, c2, c3, c4 = st.columns(4)
         arch = ctl("a", c1.selectbox, "Architecture", list(ARCHS), format_func=lambda a: ARCHS[a].format(pixels=pixels),
                    help="Les deux modèles « du cours » reprennent ceux de la fiche PyTorch et ignorent la taille "
                         "du code et les largeurs choisies ici. Sur des images 8×8 (64 pixels), la première couche "
                         "du MLP du cours (128) est plus large que l'entrée.")
-        latent = ctl("k", c1.slider, "Taille du code z (dimension latente)", 1, 64,
-                     help="Le nombre de valeurs qui traversent le goulot d'étranglement.")
-        widths = ctl("w", c1.text_input, "Largeurs des couches cachées de l'encodeur",
-                     help="Le décodeur utilise les mêmes largeurs en ordre inverse (MLP seulement).")
-        bottleneck = ctl("b", c2.radio, "Activation du goulot", ["linear", "relu"], horizontal=True,
+        latent = ctl("k", c1.slider, "Taille du code z", 1, 64,
+                     help="La dimension latente : le nombre de valeurs qui traversent le goulot d'étranglement.")
+        bottleneck = ctl("b", c2.segmented_control, "Activation du goulot", ["linear", "relu"], required=True,
                          format_func={"linear": "linéaire", "relu": "ReLU"}.get,
                          help="Une ReLU au goulot peut « éteindre » des dimensions du code.")
-        loss = ctl("l", c2.radio, "Perte", ["bce", "mse"], horizontal=True,
-                   format_func={"bce": "entropie croisée binaire (BCE)", "mse": "erreur quadratique (MSE)"}.get,
-                   help="BCE pour des pixels entre 0 et 1 ; MSE pour des données continues.")
-        lr = ctl("lr", c2.select_slider, "Taux d'apprentissage", LRS, format_func=lambda v: fr(v, "g"),
+        loss = ctl("l", c2.segmented_control, "Perte", ["bce", "mse"], required=True,
+                   format_func={"bce": "BCE", "mse": "MSE"}.get,
+                   help="BCE, l'entropie croisée binaire, pour des pixels entre 0 et 1 ; MSE, l'erreur "
+                        "quadratique moyenne, pour des données continues.")
+        lr = ctl("lr", c3.select_slider, "Taux d'apprentissage", LRS, format_func=lambda v: fr(v, "g"),
                  help="Le taux maximal d'Adam, atteint vers le premier tiers de l'entraînement "
                       "(« one-cycle »). Trop grand, l'entraînement diverge.")
-        noise = ctl("n", c2.select_slider, "Bruit ajouté à l'entrée", slider_values(0.0, 1.0), format_func=fr_2dp,
-                    help="0 : autoencodeur ordinaire. Sinon, l'entrée reçoit un bruit gaussien "
-                         "x + σ·N(0, 1), σ étant ce réglage, et la cible reste l'image propre.")
         epochs = ctl("e", c3.slider, "Époques", 1, 100, help="Nombre de passages sur tout le jeu d'entraînement.")
-        batch = ctl("bs", c3.select_slider, "Taille de lot", BATCHES, help="Nombre d'images par pas de gradient.")
-        size = ctl("ni", c3.select_slider, "Images d'entraînement", TRAIN_SIZES,
+        size = ctl("ni", c4.select_slider, "Images d'entraînement", TRAIN_SIZES,
                    format_func=lambda n: str(n) if n else "toutes",
                    help="Peu d'images : le modèle les apprend par cœur, et l'écart entre la perte d'entraînement "
                         "et celle de validation se creuse (surapprentissage).")
-        seed = ctl("s", c3.number_input, "Graine aléatoire", 0, 10_000,
-                   help="Même graine et même réglage : mêmes poids, à l'identique.")
-        st.caption(f"Jeu de données : **{data.title}** (à changer dans la barre latérale). "
-                   "Les réglages s'appliquent au prochain « Démarrer ».")
-    link_ui("entrainer", SETTINGS)
+        with st.expander("Réglages avancés : couches cachées, bruit, taille de lot, graine"):
+            a1, a2, a3, a4 = st.columns(4)
+            widths = ctl("w", a1.text_input, "Largeurs des couches cachées",
+                         help="Celles de l'encodeur ; le décodeur prend les mêmes en ordre inverse (MLP seulement).")
+            noise = ctl("n", a2.select_slider, "Bruit ajouté à l'entrée", slider_values(0.0, 1.0), format_func=fr_2dp,
+                        help="0 : autoencodeur ordinaire. Sinon, l'entrée reçoit un bruit gaussien "
+                             "x + σ·N(0, 1), σ étant ce réglage, et la cible reste l'image propre.")
+            batch = ctl("bs", a3.select_slider, "Taille de lot", BATCHES, help="Nombre d'images par pas de gradient.")
+            seed = ctl("s", a4.number_input, "Graine aléatoire", 0, 10_000,
+                       help="Même graine et même réglage : mêmes poids, à l'identique.")
+    about, link = st.columns([3, 1], vertical_alignment="center")
+    about.caption(f"Jeu de données : **{data.title}** (à changer dans la barre latérale). "
+                  "Les réglages s'appliquent au prochain « Démarrer ».")
+    with link:
+        link_ui("entrainer", SETTINGS)
     model = ModelConfig("conv" if "conv" in arch else "mlp", data.image_shape, latent, parse_widths(widths), bottleneck)
     if arch == "course_mlp":
         model = ModelConfig.course(data.image_shape)

@@ -115,7 +115,7 @@ def test_divergence_is_explained_in_french(monkeypatch):
     idle = jobs.WorkerPool(0)  # no worker: the test trains the job itself, after forcing the blow-up
     monkeypatch.setattr(live, "pool", lambda: idle)
     at = app("pages/entrainer.py")
-    at.radio(key="train_loss").set_value("mse")
+    at.segmented_control(key="train_loss").set_value("mse")
     at.select_slider(key="train_lr").set_value(1.0).run()
     at.button(key="train_start").click().run()
     job = at.session_state["train"]

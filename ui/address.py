@@ -74,7 +74,18 @@ def _text(value) -> str:
 
 
 def apply_address(page: str, settings: dict[str, Setting]) -> None:
-    """Give the widgets of `settings` the values of the address, once per new address of `page`."""
+    """Give the widgets of `settings` the values of the address, once per new address of `page`, and
+    say here, above the controls, what the address changed: a value it could not use, a lock."""
+    _read_address(page, settings)
+    mark = f"_address_{page}"
+    if f"{mark}_notice" in state:
+        st.warning(state.pop(f"{mark}_notice"))
+    if state.get("class_lock") and state.get(f"{mark}_named"):
+        st.info("Les réglages grisés sont fixés par le lien de l'enseignant, pour que toute la classe fasse la "
+                "même expérience ; les autres restent libres.", icon=":material/lock:")
+
+
+def _read_address(page: str, settings: dict[str, Setting]) -> None:
     params = {k: st.query_params[k] for k in st.query_params}
     mark = f"_address_{page}"
     if state.get(mark) == params:
@@ -126,13 +137,8 @@ def control(page: str, settings: dict[str, Setting], short: str, widget: Callabl
 
 
 def link_ui(page: str, settings: dict[str, Setting]) -> None:
-    """Write the current values of `settings` into the address; show its notice and the link to copy."""
+    """Write the current values of `settings` into the address, and show the link to copy."""
     mark = f"_address_{page}"
-    if f"{mark}_notice" in state:
-        st.warning(state.pop(f"{mark}_notice"))
-    if state.get("class_lock") and state.get(f"{mark}_named"):
-        st.info("Les réglages grisés sont fixés par le lien de l'enseignant, pour que toute la classe fasse la "
-                "même expérience ; les autres restent libres.", icon=":material/lock:")
     params = {"d": state.get("dataset", DEFAULT_DATASET)}
     params |= {short: _text(state[s.key]) for short, s in settings.items() if s.key in state}
     params |= {flag: "1" for flag, key in FLAGS.items() if state.get(key)}
@@ -142,5 +148,6 @@ def link_ui(page: str, settings: dict[str, Setting]) -> None:
     state["_address_d"] = params["d"]
     with st.popover("Copier le lien de ce réglage", icon=":material/link:"):
         st.caption("Ce lien ouvre cette page avec les mêmes réglages (pas le modèle entraîné) : "
-                   "copiez-le avec l'icône à droite, pour une diapositive ou un message à la classe.")
+                   "sélectionnez-le, ou copiez-le avec le bouton qui apparaît à sa droite au survol, pour "
+                   "une diapositive ou un message à la classe.")
         st.code(f"{st.context.url or ''}?{urlencode(params)}", language=None, wrap_lines=True)

@@ -143,11 +143,22 @@ def restore_quiz() -> None:
                 state[f"quiz_{page_id}_{i}"] = questions[i]["choices"].index(a["answer"])
 
 
+def reading_minutes(text: str) -> int:
+    """Minutes to read `text` at about 180 words a minute, a careful reader's pace for a lesson."""
+    return max(1, round(len(text.split()) / 180))
+
+
 def lesson_ui(page_id: str) -> None:
-    """The page's plan in a box, then its lesson, open (a learner may fold it away)."""
-    st.container(border=True, key=f"{page_id}_plan").markdown(lesson_text(f"{page_id}_plan"))
-    with st.expander("Leçon", expanded=True, icon=":material/menu_book:"):
-        st.markdown(lesson_text(page_id))
+    """The page's plan in a box, then its lesson, folded: the experiment comes first, within reach
+    on a projector and on a phone (predict, try, read, check), and the lesson is one click away."""
+    goals, _, needs = lesson_text(f"{page_id}_plan").partition("**Prérequis**")
+    st.container(border=True, key=f"{page_id}_plan").markdown(goals)
+    text = lesson_text(page_id)
+    with st.expander(f"Leçon, prérequis et durée (environ {reading_minutes(text)}\u00a0min de lecture)",
+                     icon=":material/menu_book:", key=f"{page_id}_lesson"):
+        if needs:
+            st.markdown("**Prérequis**" + needs)
+        st.markdown(text)
 
 
 def closing_ui(page_id: str, run: dict[str, str] | None = None) -> None:
@@ -191,8 +202,11 @@ def prediction_ui(page_id: str, run_key: str, started: bool) -> None:
     """The page's predictions about the run `run_key`, to put just above its start button. Answering
     is optional; an answer is locked once the run has `started` (« Réinitialiser » unlocks it) and
     kept with the quiz's answers (a reload, the results file)."""
-    for i, q in _predictions(page_id, run_key):
-        with st.container(border=True, key=f"predict_{page_id}_{i}"):
+    predictions = _predictions(page_id, run_key)
+    if not predictions:
+        return
+    for (i, q), col in zip(predictions, st.columns(len(predictions)) if len(predictions) > 1 else [st], strict=True):
+        with col.container(border=True, key=f"predict_{page_id}_{i}"):
             st.radio(f"Prédiction : {q['question']}", range(len(q["choices"])), index=None,
                      format_func=lambda j, q=q: q["choices"][j], key=f"quiz_{page_id}_{i}", disabled=started,
                      on_change=callback(_record_answer), args=(page_id, i),

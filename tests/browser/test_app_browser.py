@@ -42,7 +42,7 @@ def test_train_on_digits_by_clicking(page):
 
 def test_settings_survive_a_visit_to_another_page(page):
     goto(page, "entrainer")
-    widths = page.get_by_role("textbox", name="Largeurs des couches cachées de l'encodeur")
+    widths = page.get_by_role("textbox", name="Largeurs des couches cachées")
     widths.fill("32, 16")
     widths.press("Enter")
     wait_ready(page)
@@ -52,7 +52,7 @@ def test_settings_survive_a_visit_to_another_page(page):
     page.get_by_test_id("stSidebarNav").get_by_text("Entraîner un autoencodeur").click()
     page.get_by_role("heading", name="Entraîner un autoencodeur").wait_for()
     wait_ready(page)
-    assert page.get_by_role("textbox", name="Largeurs des couches cachées de l'encodeur").input_value() == "32, 16"
+    assert page.get_by_role("textbox", name="Largeurs des couches cachées").input_value() == "32, 16"
 
 
 def test_unreachable_dataset_falls_back_to_digits(page):

@@ -1,0 +1,46 @@
+"""Within reach: each page's first experiment control near the top, at 1400 × 900 and on a phone."""
+
+import pytest
+
+from tests.browser.conftest import goto, shot
+from tests.pages import routed_pages
+
+pytestmark = pytest.mark.browser
+
+# The first start button of the page (its key ends in _start), else the first page link of the main area.
+FIRST_CONTROL = """() => {
+  const main = document.querySelector('[data-testid="stMain"]');
+  const starts = [...main.querySelectorAll('[class*="st-key-"]')].filter(e => /st-key-\\S+_start\\b/.test(e.className));
+  const el = starts[0] || main.querySelector('[data-testid="stPageLink"]');
+  if (!el || !el.innerText.trim()) return null;
+  const top = el.getBoundingClientRect().top + (document.scrollingElement.scrollTop || 0);
+  return {top: Math.round(top), name: el.innerText.split("\\n")[0]};
+}"""
+SIZES = {"ecran": ({"width": 1400, "height": 900}, 900), "telephone": ({"width": 390, "height": 844}, 2 * 844)}
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("routed", routed_pages(), ids=lambda p: p.name)
+def test_the_first_experiment_control_is_within_reach(browser, app_url, routed, size):
+    viewport, limit = SIZES[size]
+    context = browser.new_context(viewport=viewport, locale="fr-FR", base_url=app_url,
+                                  is_mobile=size == "telephone", has_touch=size == "telephone")
+    page = context.new_page()
+    try:
+        goto(page, routed.address)
+        found = page.wait_for_function(FIRST_CONTROL, timeout=30_000).json_value()
+        print(f"FIGURE first control of /{routed.address} at {size} size: {found['top']} px ({found['name']!r})")
+        shot(page, f"reach_{routed.name}_{size}")
+        assert found["top"] < limit, found
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("address, says", [("debruitage?n=beaucoup", "Réglages de l'adresse ignorés"),
+                                           ("entrainer?d=nope", "Jeu de données inconnu")])
+def test_what_a_bad_address_changed_is_said_at_the_top_of_the_page(page, address, says):
+    page.set_viewport_size({"width": 1400, "height": 900})
+    goto(page, address)
+    notice = page.get_by_test_id("stMain").get_by_text(says).first
+    notice.wait_for(timeout=30_000)
+    assert notice.bounding_box()["y"] < 900
