@@ -12,7 +12,7 @@ from ui.state import current_dataset, current_model
 
 USES = [
     ("Réduction de dimension, comparée à l'ACP", "pages/espace_latent.py", ":material/scatter_plot:"),
-    ("Génération : tirer de nouvelles images d'un VAE, face à un autoencodeur ordinaire", "pages/generer.py",
+    ("Génération : un VAE face à un autoencodeur ordinaire", "pages/generer.py",
      ":material/casino:"),
     ("Débruitage d'images", "pages/debruitage.py", ":material/auto_fix_high:"),
     ("Restauration : inpainting et super-résolution", "pages/debruitage.py", ":material/healing:"),

@@ -135,20 +135,21 @@ def train_ui(key: str, spec: RunSpec | tuple[RunSpec, ...], data: Dataset, start
         job = None
     if job is not None and job.done and job.running:
         job.running = False  # this full run draws the end: the panel stops asking for reruns
-    cols = st.columns([3, 1, 1, 1.2, 1.3, 2.2])  # room for the start label, the longest
-    cols[0].button(start_label, key=f"{key}_start", type="primary", on_click=callback(_start), args=(key, spec, data),
+    # One wrapping row: every label whole, at any width and in mode classe's larger font.
+    row = st.container(horizontal=True, vertical_alignment="center")
+    row.button(start_label, key=f"{key}_start", type="primary", on_click=callback(_start), args=(key, spec, data),
                    disabled=job is not None and job.running)
     if job is not None and not job.done:
-        cols[1].button("Pause" if job.running else "Reprendre", key=f"{key}_toggle", on_click=callback(_toggle),
+        row.button("Pause" if job.running else "Reprendre", key=f"{key}_toggle", on_click=callback(_toggle),
                        args=(key,))
     if job is None or not job.done:  # a finished run is not stepped on: « Réinitialiser », then a new one
-        cols[2].button("Un pas", key=f"{key}_step", on_click=callback(_step), args=(key, spec, data, 1),
+        row.button("Un pas", key=f"{key}_step", on_click=callback(_step), args=(key, spec, data, 1),
                        help="Met en pause et entraîne sur un seul lot d'images : un pas de gradient.")
-        cols[3].button("Une époque", key=f"{key}_epoch", on_click=callback(_step), args=(key, spec, data, None),
+        row.button("Une époque", key=f"{key}_epoch", on_click=callback(_step), args=(key, spec, data, None),
                        help="Met en pause et entraîne jusqu'à la fin de l'époque en cours, validation comprise.")
     if job is not None:
-        cols[4].button("Réinitialiser", key=f"{key}_reset", on_click=callback(_reset), args=(key,))
-        cols[5].toggle("Échelle logarithmique", key=f"{key}_log")
+        row.button("Réinitialiser", key=f"{key}_reset", on_click=callback(_reset), args=(key,))
+        row.toggle("Échelle logarithmique", key=f"{key}_log")
     if job is None or not job.running:
         estimate_ui(spec if isinstance(spec, tuple) else (spec,), data, owner())
     if job is None:
@@ -186,7 +187,8 @@ def progress_ui(key: str, job: Job) -> None:
     """Progress bar with time left and speed, and the loss curves of the running trainer."""
     t = job.trainer
     h, epochs = t.history, t.config.epochs
-    left = t.elapsed / t.progress * (1 - t.progress) if t.progress else 0
+    # The first batches carry the start-up cost: until a tenth is done, the server's estimate.
+    left = t.elapsed / t.progress * (1 - t.progress) if t.progress >= 0.1 else job.remaining_s()
     speed = f" · {fr(h.samples_per_s[-1], ',.0f')} images/s" if h.samples_per_s else ""
     model = f"Modèle {len(job.trainers)}/{len(job.specs)} · " if len(job.specs) > 1 else ""
     waiting = " · en attente d'un processeur libre" if job.running and not job.done and not t.elapsed else ""

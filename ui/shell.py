@@ -79,6 +79,13 @@ FRENCH_CSS = """<style>
 [data-testid="stFileUploaderDropzoneInstructions"] span::after {
   content: "ou glissez-le ici (5 Mo au plus)"; font-size: 0.875rem; }
 [data-testid="stStatusWidget"] { visibility: hidden; }
+/* Streamlit's « Page not found » dialog for a mistyped address (no API, see docs/streamlit-reports.md).
+   The app opens no other dialog; scope these rules if it ever calls st.dialog. */
+section[role="dialog"] h2[slot="title"] { font-size: 0; }
+section[role="dialog"] h2[slot="title"]::after { content: "Page introuvable"; font-size: 1.5rem; }
+section[role="dialog"] h2[slot="title"] + div > div { font-size: 0; }
+section[role="dialog"] h2[slot="title"] + div > div::after {
+  content: "Cette adresse ne correspond à aucune page de l'atelier : voici la page d'accueil."; font-size: 1rem; }
 /* Captions darker than Streamlit's faded text (3.9:1 on white): 6.4:1, legible on a projector too. */
 [data-testid="stCaptionContainer"] { opacity: 1; color: #5f5e5c; }
 /* A prediction locked during its run stays readable (Streamlit fades a disabled label to 2.3:1). */

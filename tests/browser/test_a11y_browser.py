@@ -7,7 +7,7 @@ its reason and its upstream report (the README lists them too).
 
 import pytest
 
-from tests.browser.conftest import goto, wait_ready
+from tests.browser.conftest import SHOTS, goto, wait_ready
 from tests.pages import routed_pages
 
 pytestmark = pytest.mark.browser
@@ -53,3 +53,15 @@ def test_no_critical_or_serious_violation_before_and_after_the_first_training(pa
                                      !document.querySelector('.st-key-{key}_toggle')""", timeout=300_000)
     wait_ready(page)
     check(page, f"/{routed.address} after its first training")
+
+
+def test_a_mistyped_address_is_answered_in_french(page):
+    goto(page, "nimporte")
+    title = page.locator('section[role="dialog"] h2[slot="title"]')
+    title.wait_for(timeout=30_000)
+    said = page.evaluate("""() => [...document.querySelectorAll(
+        'section[role="dialog"] h2, section[role="dialog"] h2 + div > div')]
+        .map(e => getComputedStyle(e, '::after').content).join(' ')""")
+    assert "Page introuvable" in said and "aucune page de l'atelier" in said
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "page_introuvable.png"))

@@ -44,3 +44,16 @@ def test_what_a_bad_address_changed_is_said_at_the_top_of_the_page(page, address
     notice = page.get_by_test_id("stMain").get_by_text(says).first
     notice.wait_for(timeout=30_000)
     assert notice.bounding_box()["y"] < 900
+
+
+def test_in_mode_classe_the_training_buttons_keep_their_whole_labels(page):
+    page.set_viewport_size({"width": 1400, "height": 900})
+    goto(page, "entrainer?classe=1")
+    page.locator(".st-key-train_start button").click()
+    page.locator(".st-key-train_toggle button").wait_for(timeout=30_000)  # « Pause » while it runs
+    page.locator(".st-key-train_toggle button").click()  # « Reprendre », the longest label
+    page.get_by_role("button", name="Reprendre").wait_for(timeout=30_000)
+    clipped = page.evaluate("""() => [...document.querySelectorAll('[data-testid="stMain"] button')]
+        .filter(b => b.offsetParent && b.scrollWidth > b.clientWidth + 1).map(b => b.innerText)""")
+    shot(page, "mode_classe_boutons")
+    assert not clipped, clipped
