@@ -38,7 +38,9 @@ data = current_dataset()
 current = current_model()
 config = current.config if current else ModelConfig(image_shape=data.image_shape)
 st.subheader("Le modèle courant, couche par couche")
-st.graphviz_chart(architecture_dot(config))
+st.graphviz_chart(architecture_dot(config), alt="Schéma du modèle, de gauche à droite : couche d'entrée, "
+                 "couches cachées de l'encodeur, goulot (le code z), couches cachées du décodeur, couche de "
+                 f"sortie ; {model_summary(config)}.")
 st.caption(f"{'Votre modèle' if current else 'Modèle par défaut (pas encore entraîné)'} : "
            f"{model_summary(config)}, sur {data.title}. Chaque case donne la taille des données "
            "à cette étape ; la case jaune est le code z, le goulot d'étranglement.")

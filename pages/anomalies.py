@@ -11,7 +11,7 @@ from ae_core.readers import scored_csv
 from ae_core.recipes import one_class_spec, table_spec
 from ae_core.rows import one_class_rows
 from ui.address import Setting, apply_address, control, integer, integers, link_ui
-from ui.charts import histogram, roc_pr_figures
+from ui.charts import histogram, plot, roc_pr_figures
 from ui.fmt import fr
 from ui.images import gallery
 from ui.lesson import closing_ui, lesson_ui, outcome_ui, prediction_ui
@@ -33,8 +33,8 @@ def image_baselines(dataset: str, normal: tuple[int, ...], contamination: float,
 def curves_ui(key: str, s: np.ndarray, y: np.ndarray, threshold: float) -> None:
     roc, pr = roc_pr_figures(s, y, threshold)
     c1, c2 = st.columns(2)
-    c1.plotly_chart(roc, key=f"{key}_roc")
-    c2.plotly_chart(pr, key=f"{key}_pr")
+    plot(c1, roc, key=f"{key}_roc")
+    plot(c2, pr, key=f"{key}_pr")
 
 
 def images_section() -> None:
@@ -73,7 +73,7 @@ def images_section() -> None:
                              "à l'entraînement : les images d'entraînement, mieux reconstruites, "
                              "donneraient un seuil trop bas.")
     log_x = st.toggle("Échelle logarithmique des scores", key="anomalies_logx")
-    st.plotly_chart(histogram(test_s, y, threshold, log_x), key="anomalies_hist")
+    plot(st, histogram(test_s, y, threshold, log_x), key="anomalies_hist")
     decision_ui(test_s, y, threshold)
     false_alarms = float((test_s[y == 0] > preset_value(ref_s, "p95")).mean())
     outcome_ui("anomalies", "anomalies_train", {"false_alarms": (0.02 <= false_alarms <= 0.10, (
@@ -123,7 +123,7 @@ def table_section() -> None:
                              "Calculé sur toutes les lignes : sans étiquettes, le modèle s'est entraîné sur "
                              "elles toutes (cas non supervisé).")
     log_x = st.toggle("Échelle logarithmique des scores", key="anomalies_tab_logx")
-    st.plotly_chart(histogram(s, is_anomaly, threshold, log_x), key="anomalies_tab_hist")
+    plot(st, histogram(s, is_anomaly, threshold, log_x), key="anomalies_tab_hist")
     flagged = int((s > threshold).sum())
     st.markdown(f"**{flagged}** ligne{'s' * (flagged > 1)} signalée{'s' * (flagged > 1)} sur {len(s)}.")
     scored = table.frame.assign(score_anomalie=s, anomalie=(s > threshold).astype(int))

@@ -9,7 +9,7 @@ from ae_core.images import highlight
 from ae_core.metrics import as_float
 from ae_core.recipes import restoration_spec
 from ui.address import Setting, apply_address, choice, control, integer, link_ui
-from ui.charts import noise_curve_figure
+from ui.charts import noise_curve_figure, plot
 from ui.fmt import fr, fr_2dp, held_out, slider_values
 from ui.images import compare_ui
 from ui.lesson import closing_ui, lesson_ui, outcome_ui, prediction_ui
@@ -85,7 +85,7 @@ def noise_tab(data, x, val_idx):
     key = (data.name, noise, plain_key if plain is not None else None, dae.spec if dae is not None else None)
     curves = memo("debruitage_curve", key, lambda: restore.noise_curve(data.images[val_idx[:CURVE_IMAGES]], noise,
                                                                LEVELS, restorers))
-    st.plotly_chart(noise_curve_figure(LEVELS, curves, level), key="debruitage_curve_chart")
+    plot(st, noise_curve_figure(LEVELS, curves, level), key="debruitage_curve_chart")
     st.caption(f"Sur {CURVE_IMAGES} images de {held_out(data)}. Plus haut = plus fidèle à l'original.")
     return plain
 

@@ -13,7 +13,7 @@ from ae_core.metrics import as_float
 from ae_core.recipes import curve_sizes, curve_spec, manifold_spec, map_spec
 from ae_core.rows import select_rows
 from ui.address import Setting, apply_address, choice, link_ui
-from ui.charts import MAP_POINTS, cloud_figure, error_curve_figure, flat_map_figure, map_figure
+from ui.charts import MAP_POINTS, cloud_figure, error_curve_figure, flat_map_figure, map_figure, plot
 from ui.draw import drawn_on_maps_ui
 from ui.errors import callback
 from ui.fmt import fr, held_out
@@ -73,7 +73,7 @@ def maps_section(data, model, key, train_idx, val_idx):
                 f"d'ACP, qui gardent {fr(100 * maps.plane.explained, '.0f')} % de sa variance.")
     maps_xy, titles = (maps.ae_xy, maps.pca_xy), ("Autoencodeur", "ACP à 2 composantes")
     for col, xy, title, chart, star in zip(st.columns(2), maps_xy, titles, ("latent_map_ae", "latent_map_pca"), drawn):
-        col.plotly_chart(map_figure(xy, labels, data.class_names, title, selected, star), key=chart, width="stretch",
+        plot(col, map_figure(xy, labels, data.class_names, title, selected, star), key=chart, width="stretch",
                          on_select=callback(partial(remember_click, chart, "latent_selected")), selection_mode="points")
     if selected is not None:
         with st.container(key="latent_detail", border=True):
@@ -110,10 +110,10 @@ def curve_section(data):
                                 f"Entraîner les autoencodeurs de taille {', '.join(map(str, ks))}")
     if histories is None:
         st.caption("Ces autoencodeurs sont entraînés une seule fois par jeu de données, pour toute la classe.")
-        st.plotly_chart(error_curve_figure(PCA_KS, pca_err, held_out=held_out(data)), key="latent_error_curve")
+        plot(st, error_curve_figure(PCA_KS, pca_err, held_out=held_out(data)), key="latent_error_curve")
         return
     ae_err = [h.val_mse[-1] for h in histories]
-    st.plotly_chart(error_curve_figure(PCA_KS, pca_err, ks, ae_err, held_out(data)), key="latent_error_curve")
+    plot(st, error_curve_figure(PCA_KS, pca_err, ks, ae_err, held_out(data)), key="latent_error_curve")
     pixels = math.prod(data.image_shape)
     st.table({"taille du code k": ks, "MSE par pixel, autoencodeur": [fr(e) for e in ae_err],
               "MSE par pixel, ACP": [fr(pca_err[k - 1]) for k in ks],
@@ -134,12 +134,12 @@ def manifold_section():
     cloud = manifold(shape)
     X, t = cloud.images.flatten(1).numpy(), cloud.labels.numpy()
     run = train_ui("latent_manifold", manifold_spec(cloud), cloud, start_label="Entraîner l'autoencodeur 3 → 2 → 3")
-    st.plotly_chart(cloud_figure(X, t, f"{MANIFOLDS[shape]} en 3D"), key="latent_3d", width="stretch")
+    plot(st, cloud_figure(X, t, f"{MANIFOLDS[shape]} en 3D"), key="latent_3d", width="stretch")
     maps2d = {"ACP": LatentPlane(X).to_2d(X)}
     if run is not None and run.trained:
         maps2d = {"autoencodeur": encode(run.trainer.model, cloud.images).numpy(), **maps2d}
     for col, (title, xy) in zip(st.columns(2), maps2d.items(), strict=False):
-        col.plotly_chart(flat_map_figure(xy, t, f"Carte 2D de l'{title}"), key=f"latent_2d_{title}")
+        plot(col, flat_map_figure(xy, t, f"Carte 2D de l'{title}"), key=f"latent_2d_{title}")
         col.metric(f"Fiabilité du voisinage, {title}", fr(trustworthiness(X, xy), ".3f"))
 
 

@@ -5,6 +5,7 @@ import streamlit as st
 from ae_core.latent import LatentPlane, balanced_sample
 from ae_core.recipes import BETAS, beta_specs, generation_pair
 from ui.address import Setting, apply_address, choice, control, link_ui
+from ui.charts import plot
 from ui.draw import drawing_ui
 from ui.fmt import fr, fr_2dp
 from ui.latent import decode_anywhere_ui
@@ -41,7 +42,7 @@ def maps_section(data, ae, vae, rows, labels, law):
         xy = plane.to_2d(codes)
         planes[title] = plane, xy
         point, sigma = law if title == "VAE" and k == 2 else (None, None)
-        col.plotly_chart(map_with_prior(xy, labels, data.class_names, title, k == 2, point, sigma),
+        plot(col, map_with_prior(xy, labels, data.class_names, title, k == 2, point, sigma),
                          key=f"gen_map_{title}")
     if k == 2:
         st.caption("Pointillés : les cercles de rayon 1 et 2 de la loi a priori N(0, I), là où l'on tire les codes "
@@ -71,7 +72,7 @@ def beta_section(data, k, finished=()):
     rec = [h.extra["reconstruction"][-1] for h in histories]
     kl = [h.extra["kl"][-1] for h in histories]
     active = [sum(v > 0.01 for v in h.extra["kl_dim"][-1]) for h in histories]
-    st.plotly_chart(beta_figure(BETAS, rec, kl), key="gen_beta_chart")
+    plot(st, beta_figure(BETAS, rec, kl), key="gen_beta_chart")
     scores = memo("gen_beta_scores", specs, lambda: [prior_scores(j, m) for m in models])
     st.table({"β": [fr_2dp(b) for b in BETAS], "reconstruction (nats)": [fr(v, ".1f") for v in rec],
               "KL (nats)": [fr(v, ".2f") for v in kl], f"dimensions actives (sur {k})": active,

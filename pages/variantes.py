@@ -6,6 +6,7 @@ from ae_core.describe import pytorch_code
 from ae_core.recipes import VARIANTS, variant_spec, variant_weights
 from ae_core.variants import sensitivity, sparsity
 from ui.address import Setting, apply_address, choice, control, link_ui
+from ui.charts import plot
 from ui.fmt import fr
 from ui.lesson import closing_ui, lesson_ui, outcome_ui, prediction_ui
 from ui.live import shared_models, shared_started, shared_train_ui, train_ui
@@ -37,7 +38,7 @@ def price_section(data, variant, val):
     else:
         effect = [h.extra["perplexity"][-1] for h in histories]
         name = "perplexité (nombre effectif de numéros employés)"
-    st.plotly_chart(price_figure(weights, [h.val_mse[-1] for h in histories], effect, name), key="var_price")
+    plot(st, price_figure(weights, [h.val_mse[-1] for h in histories], effect, name), key="var_price")
     if variant == "sparse":  # its prediction: λ × 10, from the sweep's second weight to its last
         (low, high), mse = weights[1::2], [h.val_mse[-1] for h in histories]
         outcome_ui("variantes", "var_price_sparse", {"l1x10": (effect[3] > effect[1] and mse[3] > mse[1], (

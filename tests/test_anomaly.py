@@ -182,4 +182,4 @@ def test_one_class_recipe_against_pca_at_both_code_sizes(request, dataset, conta
         assert pca > ae > chosen
     assert t["ae"].min() > 0.8 and t["forest"].mean() > 0.75  # the baselines are real detectors
     if contamination:  # the page's defaults (digit 0, 5 %): its prediction, « environ 5 % » of false alarms
-        check_claim("anomalies_false_alarms", rate=100 * t["false_alarms"][0])  # measured 3.2 % digits, 5.3 % mnist8k
+        check_claim("anomalies_false_alarms", rate=100 * t["false_alarms"][0])  # measured 3.2 % digits, 5.3 % mnist8k

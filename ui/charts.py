@@ -14,6 +14,17 @@ from ui.fmt import fr
 from ui.state import state
 
 COLORS = px.colors.qualitative.Plotly
+# Ten classes told apart without colour vision: Okabe and Ito's palette (safe for the common colour
+# blindnesses) plus two greys, and a marker shape per class.
+CLASS_COLORS = ["#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000",
+                "#999999", "#5A3E1B"]
+CLASS_SYMBOLS = ["circle", "square", "diamond", "triangle-up", "triangle-down", "cross", "x", "star", "pentagon",
+                 "hexagon"]
+
+
+def class_marker(c: int, size: int, opacity: float) -> dict:
+    """The marker of class `c` on every map: its colour and its shape."""
+    return dict(size=size, opacity=opacity, color=CLASS_COLORS[c % 10], symbol=CLASS_SYMBOLS[c % 10])
 # Above 1,000 points Plotly switches to WebGL, whose points cannot be clicked as SVG ones can.
 MAP_POINTS = 1000
 
@@ -62,8 +73,7 @@ def map_figure(xy: np.ndarray, labels: np.ndarray, class_names, title: str, sele
     for c, name in enumerate(class_names):
         pos = np.flatnonzero(labels == c)
         fig.add_scatter(x=xy[pos, 0].tolist(), y=xy[pos, 1].tolist(), mode="markers", name=name,
-                        customdata=[[int(i)] for i in pos],
-                        marker=dict(size=6, opacity=0.8, color=COLORS[c % len(COLORS)]),
+                        customdata=[[int(i)] for i in pos], marker=class_marker(c, 7, 0.85),
                         hovertemplate=f"classe {name}<extra></extra>")
     if selected is not None:
         fig.add_scatter(x=[float(xy[selected, 0])], y=[float(xy[selected, 1])], mode="markers",
@@ -173,3 +183,21 @@ def roc_pr_figures(s: np.ndarray, is_anomaly: np.ndarray, threshold: float) -> t
     return (layout(roc, legend=False, xaxis_title="taux de faux positifs",
                    yaxis_title="taux de vrais positifs (rappel)"),
             layout(pr, legend=False, xaxis_title="rappel", yaxis_title="précision"))
+
+
+def describe(fig: go.Figure) -> str:
+    """A French text alternative for a chart: its title, its axes and its curves."""
+    title = fig.layout.title.text or "Graphique"
+    axes = [f"en {where}, {axis.title.text}" for where, axis in (("abscisse", fig.layout.xaxis),
+                                                                ("ordonnée", fig.layout.yaxis)) if axis.title.text]
+    names = list(dict.fromkeys(t.name for t in fig.data if t.name))
+    parts = [title, *axes] + ([f"séries\u202f: {', '.join(names[:12])}"] if names else [])
+    return "\u202f; ".join(parts) + "."
+
+
+def plot(where, fig: go.Figure, **kwargs):
+    """`where.plotly_chart(fig, …)` with the chart's text alternative, for screen readers; returns what
+    it returns (the selection, for a chart with `on_select`)."""
+    # No Plotly toolbar: it covers the legend on a phone and speaks English to screen readers.
+    kwargs.setdefault("config", {"displayModeBar": False})
+    return where.plotly_chart(fig, alt=kwargs.pop("alt", None) or describe(fig), **kwargs)

@@ -17,7 +17,7 @@ import torch
 
 from ae_core.image_reader import to_dataset_image
 from ae_core.metrics import encode, reconstruct
-from ui.charts import code_figure
+from ui.charts import code_figure, plot
 from ui.fmt import fr
 from ui.images import show_images
 from ui.state import state
@@ -88,7 +88,7 @@ def drawn_reconstruction_ui(key: str, model, image_shape: tuple[int, int, int]) 
         _, h, w = image_shape
         show_images(torch.cat([x, out]), [f"votre dessin en {h} × {w}",
                                           f"reconstruction · MSE {fr(float(((out - x) ** 2).mean()))}"], size=140)
-        st.plotly_chart(code_figure(encode(model, x)[0].numpy()), key=f"{key}_code")
+        plot(st, code_figure(encode(model, x)[0].numpy()), key=f"{key}_code")
 
 
 def drawn_on_maps_ui(key: str, model, maps) -> tuple[np.ndarray, np.ndarray] | None:

@@ -28,7 +28,7 @@ def show_grid(images: torch.Tensor, ncols: int, size: int = 112, caption: str | 
     rows = -(-len(images) // ncols)
     where.image(mosaic(images.clamp(0, 1), ncols=ncols, scale=max(1, size // images.shape[-1])), caption=caption,
                 width="stretch",
-                alt=f"{alt or caption or 'Images'} : {len(images)} images, {rows} rangée(s) de {ncols}.")
+                alt=f"{alt or caption or 'Images'} ({len(images)} images, {rows} rangée(s) de {ncols}).")
 
 
 def compare_ui(x, outs: dict, score, shown: dict | None = None) -> None:

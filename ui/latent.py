@@ -8,7 +8,7 @@ import torch
 
 from ae_core.images import mosaic
 from ae_core.latent import LatentPlane, decode_codes, decode_grid, interpolation, map_extent
-from ui.charts import grid_figure
+from ui.charts import grid_figure, plot
 from ui.fmt import fr
 from ui.images import show_images
 from ui.state import state
@@ -31,7 +31,7 @@ def decode_anywhere_ui(key: str, model, plane: LatentPlane, xy: np.ndarray) -> N
         pick.append(col.select_slider(f"Coordonnée {axis + 1} du point", options, options[50], key=slider,
                                       format_func=lambda v: fr(v, ".2f")))
     left, right = st.columns([3, 1])
-    left.plotly_chart(grid_figure(grid, low, high, n, xy, pick), key=f"{key}_grid_chart")
+    plot(left, grid_figure(grid, low, high, n, xy, pick), key=f"{key}_grid_chart")
     with right:
         st.markdown("**Le point choisi, décodé**")
         show_images(decode_codes(model, plane.from_2d(np.array([pick]))), size=160)

@@ -19,7 +19,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from ae_core import Dataset, History, LearnerError, RunSpec, Trainer
 from runner import estimate
 from runner.jobs import Job, pool
-from ui.charts import loss_figure
+from ui.charts import loss_figure, plot
 from ui.errors import callback, fragment
 from ui.fmt import duration, fr, held_out, seconds
 from ui.state import state
@@ -203,7 +203,7 @@ def progress_ui(key: str, job: Job) -> None:
             if shown is None or shown[0] != view:  # building a figure costs ~10 ms: once an epoch
                 shown = _figures[job] = view, loss_figure(h, view[2], t.diverged_at, held_out(job.data, t.spec.rows),
                                                           t.steps_per_epoch)
-        st.plotly_chart(shown[1], key=f"{key}_chart")
+        plot(st, shown[1], key=f"{key}_chart")
 
 
 # --- one job for the whole class --------------------------------------------------------------

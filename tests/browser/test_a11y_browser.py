@@ -30,6 +30,11 @@ def violations(page) -> list[dict]:
 
 
 def check(page, where: str) -> None:
+    unnamed = page.evaluate("""() => [
+        ...[...document.querySelectorAll('[data-testid="stMain"] img')].filter(e => !e.alt.trim()).map(e => e.src),
+        ...[...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
+           .filter(e => !(e.getAttribute('aria-label') || '').trim()).map(e => 'chart')]""")
+    assert not unnamed, f"images or charts without a text alternative: {unnamed}"
     found = violations(page)
     counts = {impact: sum(len(v["nodes"]) for v in found if v["impact"] == impact)
               for impact in ("critical", "serious", "moderate", "minor")}

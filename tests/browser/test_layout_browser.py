@@ -12,7 +12,7 @@ FIRST_CONTROL = """() => {
   const main = document.querySelector('[data-testid="stMain"]');
   const starts = [...main.querySelectorAll('[class*="st-key-"]')].filter(e => /st-key-\\S+_start\\b/.test(e.className));
   const el = starts[0] || main.querySelector('[data-testid="stPageLink"]');
-  if (!el || !el.innerText.trim()) return null;
+  if (!el || !el.innerText.trim()) return null;
   const top = el.getBoundingClientRect().top + (document.scrollingElement.scrollTop || 0);
   return {top: Math.round(top), name: el.innerText.split("\\n")[0]};
 }"""

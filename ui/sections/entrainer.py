@@ -8,7 +8,7 @@ import streamlit as st
 
 from ae_core import RunSpec, train_val_split
 from ae_core.latent import few_label_probes
-from ui.charts import saved_loss_figure
+from ui.charts import plot, saved_loss_figure
 from ui.errors import callback
 from ui.fmt import fr, held_out
 from ui.lesson import lesson_text
@@ -18,7 +18,7 @@ from ui.state import CurrentModel, current_dataset, get_dataset, memo, pca_val_m
 def results_ui(current: CurrentModel, show_curves: bool = False) -> None:
     """MSE, PSNR, sizes and PCA at the same code size; `show_curves`: the loss curves of its history too."""
     if show_curves:
-        st.plotly_chart(saved_loss_figure(current.history), key="train_saved_chart")
+        plot(st, saved_loss_figure(current.history), key="train_saved_chart")
     mse, k, data = current.history.val_mse[-1], current.config.code_dim, current_dataset()
     pixels, split = current.config.input_dim, held_out(data)
     pca = pca_val_mse(current.dataset, min(k, pixels))

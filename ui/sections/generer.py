@@ -11,7 +11,7 @@ from ae_core import encode
 from ae_core.generate import Judge, judge_references, model_samples, prior_codes, sharpness, train_judge
 from ae_core.latent import balanced_sample, decode_codes, interpolation
 from ae_core.metrics import as_float, reconstruct
-from ui.charts import COLORS, layout
+from ui.charts import class_marker, layout
 from ui.errors import callback
 from ui.fmt import fr
 from ui.images import show_grid
@@ -114,7 +114,7 @@ def map_with_prior(xy: np.ndarray, labels: np.ndarray, class_names, title: str, 
     for c, name in enumerate(class_names):
         pos = labels == c
         fig.add_scatter(x=xy[pos, 0].tolist(), y=xy[pos, 1].tolist(), mode="markers", name=name,
-                        marker=dict(size=5, opacity=0.7, color=COLORS[c % len(COLORS)]))
+                        marker=class_marker(c, 6, 0.75), hovertemplate=f"classe {name}<extra></extra>")
     if circles:
         for r in (1, 2):
             fig.add_shape(type="circle", x0=-r, y0=-r, x1=r, y1=r, line=dict(color="black", dash="dot"))

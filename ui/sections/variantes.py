@@ -15,7 +15,7 @@ from ae_core.compress import best_at, code_points, jpeg_points, pca_points, png_
 from ae_core.latent import decode_codes
 from ae_core.metrics import as_float, reconstruct
 from ae_core.variants import sensitivity, sparsity
-from ui.charts import COLORS, layout
+from ui.charts import COLORS, layout, plot
 from ui.fmt import fr
 from ui.images import show_grid, show_images
 from ui.state import get_dataset, memo
@@ -32,10 +32,10 @@ def sparse_ui(plain, sparse, val: torch.Tensor) -> None:
         col.markdown(f"**{title}** : {fr(100 * s['near_zero'], '.0f')}\u202f% des unités proches de zéro, "
                      f"{fr(s['active'], '.1f')} actives par image en moyenne")
         fig = go.Figure(go.Histogram(x=z.ravel().tolist(), nbinsx=60, marker_color=COLORS[0]))
-        col.plotly_chart(layout(fig, 220, legend=False, xaxis_title="valeur d'une unité du code",
+        plot(col, layout(fig, 220, legend=False, xaxis_title="valeur d'une unité du code",
                                 yaxis_title="nombre"), key=f"var_hist_{title}")
         heat = go.Figure(go.Heatmap(z=np.abs(z[:SHOWN]).tolist(), colorscale="Greys", showscale=False))
-        col.plotly_chart(layout(heat, 260, legend=False, xaxis_title="unité du code", yaxis_title="image"),
+        plot(col, layout(heat, 260, legend=False, xaxis_title="unité du code", yaxis_title="image"),
                          key=f"var_heat_{title}")
 
 
@@ -57,7 +57,7 @@ def contractive_ui(plain, cae, val: torch.Tensor, noise: float) -> None:
         scale = encode(model, val).std(0).clamp_min(1e-8)
         moved = ((zn - z) / scale).norm(dim=1).tolist()
         fig.add_bar(x=[f"bruit {i + 1}" for i in range(len(moved))], y=moved, name=title, marker_color=color)
-    st.plotly_chart(layout(fig, 260, yaxis_title="déplacement du code normalisé"), key="var_moves")
+    plot(st, layout(fig, 260, yaxis_title="déplacement du code normalisé"), key="var_moves")
 
 
 def vq_ui(vq, val: torch.Tensor) -> None:
@@ -66,7 +66,7 @@ def vq_ui(vq, val: torch.Tensor) -> None:
         idx = vq.indices(as_float(val))
     counts = torch.bincount(idx.flatten(), minlength=vq.config.codebook).tolist()
     fig = go.Figure(go.Bar(x=list(range(len(counts))), y=counts, marker_color=COLORS[2]))
-    st.plotly_chart(layout(fig, 240, legend=False, xaxis_title="numéro du code", yaxis_title="emplois"),
+    plot(st, layout(fig, 240, legend=False, xaxis_title="numéro du code", yaxis_title="emplois"),
                     key="var_usage")
     left, right = st.columns([1, 2])
     grid = idx[0].tolist()
@@ -114,7 +114,7 @@ def compression_ui(data, plain, vq, key) -> None:
                               key="var_budget")
     fig.add_vline(x=budget, line_color="black")
     fig.update_xaxes(range=[0, max(135, 1.05 * png)])
-    st.plotly_chart(layout(fig, 360, xaxis_title="octets par image", yaxis_title="PSNR (dB)"),
+    plot(st, layout(fig, 360, xaxis_title="octets par image", yaxis_title="PSNR (dB)"),
                     key="var_rd")
     x = as_float(val[:1])
     images, captions = [x], ["original"]
