@@ -28,6 +28,9 @@ def test_train_both_models_then_draw_judge_and_redraw(monkeypatch):
     click(at, "Tirer de nouveaux ε")
     assert next(m.value for m in at.markdown if m.value.startswith("μ = (")) == mu_text  # same image, same law
     assert len(at.get("plotly_chart")) >= 2  # the two maps
+    start, end = at.selectbox(key="gen_from").value, at.selectbox(key="gen_to").value
+    names = at.selectbox(key="gen_to").options
+    assert names[start].split("(")[-1] != names[end].split("(")[-1]  # the interpolation goes from one digit to another
 
 
 @pytest.mark.slow

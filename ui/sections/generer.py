@@ -180,8 +180,9 @@ def interpolation_pair_ui(data, ae, vae, rows, names) -> None:
     """The straight line between two codes, decoded by the autoencoder and by the VAE."""
     a, b = st.columns(2)
     i = a.selectbox("Départ", range(len(rows)), format_func=names.__getitem__, key="gen_from")
-    k = b.selectbox("Arrivée", range(len(rows)), index=min(1, len(rows) - 1), format_func=names.__getitem__,
-                    key="gen_to")
+    other = next((j for j in range(len(rows)) if data.labels[rows[j]] != data.labels[rows[0]]), min(1, len(rows) - 1))
+    k = b.selectbox("Arrivée", range(len(rows)), index=other, format_func=names.__getitem__, key="gen_to",
+                    help="Par défaut, la première image d'une autre classe que celle de départ.")
     x0, x1 = data.images[rows[i]], data.images[rows[k]]
     for name, model in (("Autoencodeur", ae), ("VAE", vae)):
         decoded, _ = interpolation(model, x0, x1, 9)
