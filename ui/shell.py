@@ -96,6 +96,20 @@ section[role="dialog"] h2[slot="title"] + div > div::after {
 </style>"""
 
 
+# The page's language, and on a phone the menu folded away once a page is chosen (Streamlit leaves it
+# open over the page). Added once per browser tab: the flag survives reruns.
+PAGE_JS = """<script>
+document.documentElement.lang = "fr";
+if (!window.atelierMenu) {
+  window.atelierMenu = true;
+  document.addEventListener("click", (event) => {
+    if (window.innerWidth > 640 || !event.target.closest('[data-testid="stSidebarNavLink"]')) return;
+    setTimeout(() => document.querySelector('[data-testid="stSidebarCollapseButton"] button')?.click(), 300);
+  });
+}
+</script>"""
+
+
 # Mode classe: every text of the app is sized in rem, so a larger root font enlarges it all.
 CLASS_CSS = "<style>html { font-size: 21px; }</style>"
 
@@ -117,7 +131,7 @@ def sidebar_ui() -> None:
     st.html(FRENCH_CSS)
     # Streamlit serves <html lang="en"> and has no setting for it (streamlit/streamlit#15726): without
     # this, a screen reader reads every French page with an English voice.
-    st.html('<script>document.documentElement.lang = "fr";</script>', unsafe_allow_javascript=True)
+    st.html(PAGE_JS, unsafe_allow_javascript=True)
     persist(class_mode=False)
     if "_restored" not in state:  # a reload or a second tab: the learner's model and answers again
         state._restored = True

@@ -57,3 +57,22 @@ def test_in_mode_classe_the_training_buttons_keep_their_whole_labels(page):
         .filter(b => b.offsetParent && b.scrollWidth > b.clientWidth + 1).map(b => b.innerText)""")
     shot(page, "mode_classe_boutons")
     assert not clipped, clipped
+
+
+def test_on_a_phone_the_menu_folds_away_once_a_page_is_chosen(browser, app_url):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="fr-FR", base_url=app_url,
+                                  is_mobile=True, has_touch=True)
+    page = context.new_page()
+    try:
+        goto(page, "")
+        page.get_by_test_id("stExpandSidebarButton").click()
+        sidebar = page.get_by_test_id("stSidebar")
+        sidebar.get_by_text("Détection d'anomalies").click()
+        page.get_by_role("heading", name="Détection d'anomalies").first.wait_for(timeout=30_000)
+        page.wait_for_function("""() => {
+            const s = document.querySelector('[data-testid="stSidebar"]');
+            return s.getAttribute('aria-expanded') === 'false' || s.getBoundingClientRect().right <= 0; }""",
+                               timeout=10_000)
+        shot(page, "telephone_menu_replie")
+    finally:
+        context.close()
