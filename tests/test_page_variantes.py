@@ -21,6 +21,9 @@ def test_each_variant_trains_beside_a_plain_autoencoder_and_shows_its_picture(va
     assert any("def train(" in c.value for c in at.code)  # the variant's stand-alone PyTorch code
     points = memo(at, "var_points")
     assert len(points["autoencodeur"]) == 8 and len(points["VQ-VAE"]) == (variant == "vq")
+    if variant == "vq":  # the default VQ model shows how many code numbers serve, and their perplexity
+        metrics = {m.label: m.value for m in at.metric}
+        assert "Perplexité" in metrics and metrics["Numéros employés"].endswith("sur 64")
 
 
 def test_the_budget_slider_changes_what_each_method_gives(monkeypatch):
@@ -32,4 +35,7 @@ def test_the_budget_slider_changes_what_each_method_gives(monkeypatch):
     at.select_slider(key="var_budget").set_value(64).run()
     after = captions()
     assert before != after and any("ACP" in c and "k=" in c for c in after)
+    at.select_slider(key="var_budget").set_value(4).run()
+    assert not any("hors budget" in c for c in captions())  # an unaffordable method is said, not drawn black
+    assert any("Hors budget" in c.value for c in at.caption)
     assert not at.exception

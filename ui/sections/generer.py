@@ -160,7 +160,7 @@ def prior_scores(j: Judge, model) -> dict[str, float]:
 def beta_figure(betas, rec, kl) -> go.Figure:
     fig = go.Figure([go.Scatter(x=list(betas), y=rec, name="reconstruction (nats par image)", mode="lines+markers"),
                      go.Scatter(x=list(betas), y=kl, name="KL (nats par image)", mode="lines+markers", yaxis="y2")])
-    fig.update_layout(yaxis2=dict(overlaying="y", side="right", title="KL"))
+    fig.update_layout(yaxis2=dict(overlaying="y", side="right", title="KL", tickformat=".0f", nticks=6))
     return layout(fig, 320, xaxis_title="β", yaxis_title="reconstruction")
 
 

@@ -65,6 +65,14 @@ def vq_ui(vq, val: torch.Tensor) -> None:
     with torch.no_grad():
         idx = vq.indices(as_float(val))
     counts = torch.bincount(idx.flatten(), minlength=vq.config.codebook).tolist()
+    share = torch.tensor(counts, dtype=torch.float64) / sum(counts)
+    perplexity = float(torch.exp(-(share[share > 0] * share[share > 0].log()).sum()))
+    used, ppl = st.columns(2)
+    used.metric("Numéros employés", f"{sum(c > 0 for c in counts)} sur {len(counts)}",
+                help="Sur ces images de validation.")
+    ppl.metric("Perplexité", fr(perplexity, ".1f"),
+               help="Le nombre de numéros qui, servant à parts égales, auraient la même entropie : un nombre "
+                    "effectif, plus petit que celui des numéros employés quand ils servent inégalement.")
     fig = go.Figure(go.Bar(x=list(range(len(counts))), y=counts, marker_color=COLORS[2]))
     plot(st, layout(fig, 240, legend=False, xaxis_title="numéro du code", yaxis_title="emplois"),
                     key="var_usage")
@@ -78,9 +86,21 @@ def vq_ui(vq, val: torch.Tensor) -> None:
 
 
 def price_figure(weights, errors, effects, effect_name: str) -> go.Figure:
+    """Error against the penalty's effect, one labelled point per λ. The axes keep a margin for the
+    labels, and an error that barely moves is drawn flat rather than stretched into a trend."""
     fig = go.Figure(go.Scatter(x=effects, y=errors, mode="lines+markers+text", textposition="top center",
-                               text=[f"λ={fr(w, 'g')}" for w in weights]))
-    return layout(fig, 320, legend=False, xaxis_title=effect_name, yaxis_title="MSE par pixel (validation)")
+                               text=[f"λ={fr(w, 'g')}" for w in weights], cliponaxis=False))
+    low, high = min(errors), max(errors)
+    half = max((high - low) * 0.6, 0.05 * (low + high))  # at least ±10 % of the error around its middle
+    return layout(fig, 320, legend=False, xaxis_title=effect_name, yaxis_title="MSE par pixel (validation)",
+                  yaxis_range=[(low + high) / 2 - half, (low + high) / 2 + half], xaxis_range=_padded(effects))
+
+
+def _padded(values, share: float = 0.12) -> list[float]:
+    """An axis range around `values` with room on each side for a point's label."""
+    low, high = min(values), max(values)
+    pad = (high - low) * share or abs(high) * share or 1.0
+    return [low - pad, high + pad]
 
 
 @st.cache_data(show_spinner="JPEG et PNG sur les images de validation…", max_entries=4)
@@ -117,12 +137,18 @@ def compression_ui(data, plain, vq, key) -> None:
     plot(st, layout(fig, 360, xaxis_title="octets par image", yaxis_title="PSNR (dB)"),
                     key="var_rd")
     x = as_float(val[:1])
-    images, captions = [x], ["original"]
+    images, captions, unaffordable = [x], ["original"], []
     for name, pts in methods.items():
         best = best_at(pts, 8 * budget)
-        captions.append(f"{name} : {best.setting}, {fr(best.psnr, '.1f')}\u00a0dB" if best else f"{name} : hors budget")
-        images.append(_rendered(name, best, x, data, plain, vq) if best else torch.zeros_like(x))
+        if best is None:  # said in words under the images, not drawn as a black square
+            unaffordable.append(name)
+            continue
+        captions.append(f"{name} : {best.setting}, {fr(best.psnr, '.1f')}\u00a0dB")
+        images.append(_rendered(name, best, x, data, plain, vq))
     show_images(torch.cat(images), captions, size=110)
+    if unaffordable:
+        st.caption(f"Hors budget à {budget}\u00a0octets par image : {', '.join(unaffordable)} (leur plus petite "
+                   "version demande plus d'octets).")
 
 
 def _rendered(name, point, x, data, plain, vq) -> torch.Tensor:
