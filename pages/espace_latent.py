@@ -75,6 +75,9 @@ def maps_section(data, model, key, train_idx, val_idx):
     for col, xy, title, chart, star in zip(st.columns(2), maps_xy, titles, ("latent_map_ae", "latent_map_pca"), drawn):
         plot(col, map_figure(xy, labels, data.class_names, title, selected, star), key=chart, width="stretch",
                          on_select=callback(partial(remember_click, chart, "latent_selected")), selection_mode="points")
+    st.number_input(f"Ou, au clavier : le rang d'une image dans l'échantillon (0 à {len(maps.rows) - 1})", 0,
+                    len(maps.rows) - 1, value=None, step=1, key="latent_pick", placeholder="un nombre, puis Entrée",
+                    on_change=callback(lambda: state.update(latent_selected=state.get("latent_pick"))))
     if selected is not None:
         with st.container(key="latent_detail", border=True):
             row = int(maps.rows[selected])

@@ -52,6 +52,8 @@ def test_page_trains_a_2d_autoencoder_and_compares_it_with_pca(at):
     assert not at.exception
     row = int(maps.rows[5])
     assert any(f"Image n° {row}" in m.value for m in at.markdown)
+    at.number_input(key="latent_pick").set_value(7).run()  # the same, with the keyboard
+    assert any(f"Image n° {int(maps.rows[7])}" in m.value for m in at.markdown)
 
     click(at, "Calculer les sondes linéaires")
     labels = [m.label for m in at.metric]

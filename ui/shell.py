@@ -79,6 +79,8 @@ FRENCH_CSS = """<style>
 [data-testid="stFileUploaderDropzoneInstructions"] span::after {
   content: "ou glissez-le ici (5 Mo au plus)"; font-size: 0.875rem; }
 [data-testid="stStatusWidget"] { visibility: hidden; }
+@media (prefers-reduced-motion: reduce) { *, *::before, *::after { animation: none !important;
+  transition: none !important; scroll-behavior: auto !important; } }
 /* Streamlit's « Page not found » dialog for a mistyped address (no API, see docs/streamlit-reports.md).
    The app opens no other dialog; scope these rules if it ever calls st.dialog. */
 section[role="dialog"] h2[slot="title"] { font-size: 0; }

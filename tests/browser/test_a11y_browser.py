@@ -70,3 +70,15 @@ def test_a_mistyped_address_is_answered_in_french(page):
     assert "Page introuvable" in said and "aucune page de l'atelier" in said
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "page_introuvable.png"))
+
+
+def test_a_training_started_with_the_keyboard_only(page):
+    goto(page, "entrainer?e=2")
+    for _ in range(80):  # Tab through the page, as a learner without a mouse would
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.innerText") == "Démarrer l'entraînement":
+            break
+    else:
+        pytest.fail("the start button cannot be reached with Tab")
+    page.keyboard.press("Enter")
+    page.get_by_role("heading", name="Résultat").wait_for(timeout=120_000)
