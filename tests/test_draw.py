@@ -19,7 +19,12 @@ CONFIG = ModelConfig(image_shape=(1, 8, 8), latent_dim=3)
 
 
 def data_url(png: bytes) -> dict:
-    return {"data": "data:image/png;base64," + base64.b64encode(png).decode(), "raw": {}}
+    """The canvas's state as streamlit-drawable-canvas 0.13 keeps it."""
+    return message("data:image/png;base64," + base64.b64encode(png).decode())
+
+
+def message(data) -> dict:
+    return {"drawing": {"raw": {"objects": []}, "data": data}, "backgroundFit": None}
 
 
 def png(width: int, height: int) -> bytes:
@@ -64,9 +69,11 @@ def test_a_drawing_at_twice_the_size_gives_the_same_image():
     (data_url(png(2 * SIDE, 2 * SIDE)), True),
     (data_url(forged_png(100_000, 100_000)), False),  # would decode to 40 GB
     (data_url(png(SIDE, 10 * SIDE)), False),
-    ({"data": "data:image/png;base64," + "A" * 3_000_000}, False),
-    ({"data": "data:image/jpeg;base64,/9j/"}, False),
-    ({"data": "data:image/png;base64,@@@"}, False),
+    (message("data:image/png;base64," + "A" * 3_000_000), False),
+    (message("data:image/jpeg;base64,/9j/"), False),
+    (message("data:image/png;base64,@@@"), False),
+    (message(None), True),  # nothing drawn yet
+    ({"data": "data:image/png;base64,"}, False),  # the older component's layout
     ("not a dict", False),
 ])
 def test_only_small_png_messages_reach_the_component(value, ok):

@@ -1,9 +1,10 @@
 """« Dessiner un chiffre »: a drawing canvas whose drawing becomes a dataset image, as uploads do.
 
-The canvas is streamlit-drawable-canvas (pinned in requirements.txt). It sends the drawing back as
-a PNG in a data URL, which the component decodes in full: drawing_ui() checks its size first, so a
-forged message cannot make the server decode a huge image. Without the component, the pages work
-and say so.
+The canvas is streamlit-drawable-canvas 0.13 (pinned in requirements.txt, with its `image` extra),
+a component of Streamlit's components v2 drawn in the page itself. It keeps the drawing in the
+session state under its key, {"drawing": {"raw": …, "data": PNG data URL}}, and decodes the PNG
+only when asked (`image_data`): drawing_ui() checks its size first, so a forged message cannot make
+the server decode a huge image. Without the component, the pages work and say so.
 """
 
 from __future__ import annotations
@@ -30,8 +31,14 @@ UNAVAILABLE = ("Le dessin n'est pas disponible sur ce serveur (composant streaml
 
 
 def _safe(value) -> bool:
-    """True when a canvas message is small: a PNG data URL of at most MAX_SCALE x SIDE pixels a side."""
-    data = value.get("data") if isinstance(value, dict) else None
+    """True when a canvas message holds no drawing yet, or a small one: a PNG data URL of at most
+    MAX_SCALE x SIDE pixels a side."""
+    drawing = value.get("drawing") if hasattr(value, "get") else None
+    if not hasattr(drawing, "get"):
+        return False
+    data = drawing.get("data")
+    if data is None:
+        return True  # nothing drawn yet
     prefix = "data:image/png;base64,"
     if not isinstance(data, str) or not data.startswith(prefix) or len(data) > MAX_DATA_URL:
         return False
@@ -52,12 +59,13 @@ def drawing_ui(key: str, image_shape: tuple[int, int, int]) -> torch.Tensor | No
     except ImportError:
         st.info(UNAVAILABLE)
         return None
-    if key in state and state[key] is not None and not _safe(state[key]):
-        del state[key]  # a forged or broken message: start from an empty canvas
+    forged = key in state and state[key] is not None and not _safe(state[key])
     st.caption("Dessinez un chiffre à la souris ou au doigt, en grand ; la corbeille sous le cadre l'efface.")
     try:
         result = st_canvas(stroke_width=18, stroke_color="#FFFFFF", background_color="#000000",
-                           height=SIDE, width=SIDE, drawing_mode="freedraw", key=key)
+                           height=SIDE, width=SIDE, drawing_mode="freedraw", return_image_data=True, key=key)
+        if forged:  # a forged or broken message: never decoded
+            raise ValueError("canvas message refused")
         rgba = result.image_data
     except Exception:  # the component's own decoding: a drawing the page cannot use
         st.warning("Ce dessin n'a pas pu être lu : effacez-le et recommencez.")

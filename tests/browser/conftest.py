@@ -144,8 +144,9 @@ def shot(page, name: str) -> Path:
 
 def draw_a_one(page) -> None:
     """Draw a vertical stroke on the page's canvas with the mouse, as a learner would."""
-    canvas = page.frame_locator('iframe[title="streamlit_drawable_canvas.st_canvas"]').locator("canvas").last
-    canvas.wait_for(state="visible", timeout=60_000)  # the component's frame loads after the page
+    # streamlit-drawable-canvas 0.13 draws in the page (a shadow root, which locators enter), under its key
+    canvas = page.locator('[class*="st-key-"][class*="_drawing"] canvas').last
+    canvas.wait_for(state="visible", timeout=60_000)  # the component's script loads after the page
     canvas.scroll_into_view_if_needed()
     box = canvas.bounding_box()
     x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] * 0.15
