@@ -42,6 +42,7 @@ def test_train_on_digits_by_clicking(page):
 
 def test_settings_survive_a_visit_to_another_page(page):
     goto(page, "entrainer")
+    page.get_by_text("Réglages avancés").click()  # the widths live in the advanced fold
     widths = page.get_by_role("textbox", name="Largeurs des couches cachées")
     widths.fill("32, 16")
     widths.press("Enter")
@@ -52,6 +53,7 @@ def test_settings_survive_a_visit_to_another_page(page):
     page.get_by_test_id("stSidebarNav").get_by_text("Entraîner un autoencodeur").click()
     page.get_by_role("heading", name="Entraîner un autoencodeur").wait_for()
     wait_ready(page)
+    page.get_by_text("Réglages avancés").click()
     assert page.get_by_role("textbox", name="Largeurs des couches cachées").input_value() == "32, 16"
 
 
