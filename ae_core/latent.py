@@ -12,23 +12,7 @@ from torch import nn
 from .baselines import PCABaseline, probe_accuracies, trustworthiness
 from .data import Dataset
 from .metrics import as_float, encode, reconstruction_errors
-from .rows import subset
-
-
-def balanced_sample(labels: torch.Tensor, n: int, seed: int = 0,
-                    pool: torch.Tensor | None = None) -> torch.Tensor:
-    """Sorted row indices (<= n,) into `labels` (N,), n // classes of each class, drawn from `pool`."""
-    pool = torch.arange(len(labels)) if pool is None else pool
-    classes = labels[pool].unique()
-    if n < len(classes):
-        raise ValueError(f"n must be at least the number of classes ({len(classes)}), got {n}")
-    g = torch.Generator().manual_seed(seed)
-    per_class = n // len(classes)
-    picks = []
-    for c in classes:
-        rows = pool[labels[pool] == c]
-        picks.append(rows[torch.randperm(len(rows), generator=g)[:per_class]])
-    return torch.cat(picks).sort().values
+from .rows import balanced_sample, subset
 
 
 class LatentPlane:

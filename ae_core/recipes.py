@@ -54,9 +54,10 @@ def _map_model(data: Dataset, latent_dim: int) -> ModelConfig:
     return ModelConfig("mlp", data.image_shape, latent_dim, hidden, "linear")
 
 
-def map_spec(data: Dataset, latent_dim: int = 2, seed: int = 0) -> RunSpec:
-    """An MLP autoencoder whose small code can be drawn as a map, on at most 10,000 training rows."""
-    return RunSpec(data.name, _map_model(data, latent_dim), default_train(data.name, seed=seed),
+def map_spec(data: Dataset, latent_dim: int = 2, seed: int = 0, watch: int = 0) -> RunSpec:
+    """An MLP autoencoder whose small code can be drawn as a map, on at most 10,000 training rows; the
+    codes of `watch` held-out images are kept as it learns (History.codes)."""
+    return RunSpec(data.name, _map_model(data, latent_dim), default_train(data.name, seed=seed, watch=watch),
                    rows=Rows(max_train=10_000, seed=seed))
 
 
@@ -150,6 +151,7 @@ def manifold_spec(data: Dataset, seed: int = 0) -> RunSpec:
 
 BETAS = (0.0, 0.5, 1.0, 2.0, 4.0)
 GENERATION_STEPS = 1260  # 20 passes over mnist8k's 8,000 images at batch 128; digits stops at 100
+GENERATION_MAP_POINTS = 600  # held-out images on the page's two latent maps
 
 
 def generation_spec(data: Dataset, variational: bool, latent_dim: int = 2, beta: float = 1.0,
@@ -157,11 +159,13 @@ def generation_spec(data: Dataset, variational: bool, latent_dim: int = 2, beta:
     """The generation page's recipe: an MLP (256-128, or 128-64 on 8 × 8 images) with a code of
     `latent_dim` numbers, BCE, one-cycle Adam up to 3e-3, batches of 128 for about
     GENERATION_STEPS steps. The VAE weighs its KL term by `beta`; the plain autoencoder is the same
-    network without it. Measured in `python -m bench.generate`."""
+    network without it. A code of 2 numbers is followed on GENERATION_MAP_POINTS held-out images as it
+    learns (the page's live maps). Measured in `python -m bench.generate`."""
     hidden = (128, 64) if min(data.image_shape[1:]) < 16 else (256, 128)
     model = ModelConfig("mlp", data.image_shape, latent_dim, hidden, variational=variational,
                         beta=beta if variational else 1.0)
-    train = TrainConfig(epochs=default_epochs(data, 128, GENERATION_STEPS), batch_size=128, lr=3e-3, seed=seed)
+    train = TrainConfig(epochs=default_epochs(data, 128, GENERATION_STEPS), batch_size=128, lr=3e-3, seed=seed,
+                        watch=GENERATION_MAP_POINTS if latent_dim == 2 else 0)
     return RunSpec(data.name, model, train)
 
 

@@ -13,6 +13,22 @@ from .errors import SpecError
 from .spec import Rows
 
 
+def balanced_sample(labels: torch.Tensor, n: int, seed: int = 0,
+                    pool: torch.Tensor | None = None) -> torch.Tensor:
+    """Sorted row indices (<= n,) into `labels` (N,), n // classes of each class, drawn from `pool`."""
+    pool = torch.arange(len(labels)) if pool is None else pool
+    classes = labels[pool].unique()
+    if n < len(classes):
+        raise ValueError(f"n must be at least the number of classes ({len(classes)}), got {n}")
+    g = torch.Generator().manual_seed(seed)
+    per_class = n // len(classes)
+    picks = []
+    for c in classes:
+        rows = pool[labels[pool] == c]
+        picks.append(rows[torch.randperm(len(rows), generator=g)[:per_class]])
+    return torch.cat(picks).sort().values
+
+
 def train_val_split(data: Dataset, val_fraction: float = 0.2, seed: int = 0
                     ) -> tuple[torch.Tensor, torch.Tensor]:
     """Index tensors (train, validation): the official test part when there is one, else a seeded split."""
@@ -103,6 +119,12 @@ def select_rows(data: Dataset, rows: Rows) -> tuple[torch.Tensor, torch.Tensor]:
     return subset(train_idx, rows.max_train, rows.seed), subset(val_idx, rows.max_val, rows.seed)
 
 
+
+
+def watched_rows(data: Dataset, spec) -> torch.Tensor:
+    """The rows of `data` whose codes a training of `spec` (a RunSpec) follows in History.codes: a balanced
+    sample of spec.train.watch validation rows, the one ae_core.latent.latent_maps(..., n=watch) draws."""
+    return balanced_sample(data.labels, spec.train.watch, pool=select_rows(data, spec.rows)[1])
 
 
 SHIFTS = ((1, 0), (-1, 0), (0, 1), (0, -1), (1, 1), (-1, -1), (1, -1), (-1, 1))

@@ -26,6 +26,7 @@ SCHEDULES = ("onecycle", "constant")  # of the learning rate
 # 4.8 MB of float32 weights, under the server's 5 MB upload limit, so it can be uploaded again.
 MAX_PARAMETERS = 1_200_000
 MAX_INPUT = 4096  # numbers per example: 28 x 28 images, 64 x 64 at most, or a table's columns
+MAX_WATCH = 1000  # TrainConfig.watch: codes followed during a training (History.codes)
 
 
 def _integer(name: str, value) -> int:
@@ -183,6 +184,7 @@ class TrainConfig:
     device: str = "auto"
     trim: float = 0.0  # share of each batch's worst-reconstructed images left out of the loss (robust)
     kl_warmup: int = 0  # epochs over which a VAE's KL weight rises linearly from 0 to 1
+    watch: int = 0  # held-out images (a balanced sample) whose codes History.codes keeps as the model learns
 
     def __post_init__(self):
         if self.epochs < 1:
@@ -197,6 +199,8 @@ class TrainConfig:
             raise SpecError(f"Calendrier inconnu « {self.schedule} » : « onecycle » ou « constant ».")
         if not 0.0 <= self.trim < 0.5:
             raise SpecError(f"La part d'images écartées de chaque lot doit être entre 0 et 50 % (reçu : {self.trim}).")
+        if not 0 <= self.watch <= MAX_WATCH:
+            raise SpecError(f"On suit au plus {MAX_WATCH} images pendant l'entraînement (reçu : {self.watch}).")
 
 
 @dataclass(frozen=True)

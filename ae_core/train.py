@@ -9,15 +9,18 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import numpy as np
 import torch
 
 from .build import build_model
 from .data import Dataset
 from .errors import LearnerError, SpecError
-from .metrics import as_float
+from .metrics import as_float, encode
 from .objectives import reconstruction_loss
-from .rows import select_rows, shifted_copies
+from .rows import select_rows, shifted_copies, watched_rows
 from .spec import RunSpec
+
+MAX_SNAPSHOTS = 50  # History.codes: at most this many maps of the watched rows, plus the first one
 
 
 class TrainingDiverged(LearnerError):
@@ -43,7 +46,9 @@ class History:
     """Per-epoch figures: `seconds` is cumulative wall time (validation included), `samples_per_s`
     the training throughput of the epoch (validation excluded), `extra` the epoch mean of each named
     part of the model's objective (a float, or a list for a part with one value per code unit).
-    `batch_loss` is the training loss of every batch, for a step-by-step view."""
+    `batch_loss` is the training loss of every batch, for a step-by-step view. `codes` follows the
+    spec's `watch` images as the model learns: (epochs done, their codes (N, d) in float16), before
+    the first epoch and then at most MAX_SNAPSHOTS times, the last epoch always."""
 
     train_loss: list[float] = field(default_factory=list)
     val_loss: list[float] = field(default_factory=list)
@@ -52,6 +57,7 @@ class History:
     samples_per_s: list[float] = field(default_factory=list)
     extra: dict[str, list] = field(default_factory=dict)
     batch_loss: list[float] = field(default_factory=list)
+    codes: list[tuple[int, np.ndarray]] = field(default_factory=list)
 
 
 class Trainer:
@@ -59,14 +65,16 @@ class Trainer:
 
     `spec` says what to train; `images` (N, ...) is shared and never copied: batches are gathered
     by index and converted to float one at a time. `input_fn(x, generator)` maps a clean batch to
-    the model's input: the spec's corruption (the target is always the clean batch).
+    the model's input: the spec's corruption (the target is always the clean batch). The codes of
+    rows `watch_rows` go to history.codes as the model learns.
     """
 
-    def __init__(self, spec: RunSpec, images: torch.Tensor, train_idx: torch.Tensor, val_idx: torch.Tensor):
+    def __init__(self, spec: RunSpec, images: torch.Tensor, train_idx: torch.Tensor, val_idx: torch.Tensor,
+                 watch_rows: torch.Tensor | None = None):
         if len(train_idx) == 0 or len(val_idx) == 0:
             raise SpecError("Pas assez d'exemples pour entraîner et valider : il en faut au moins un de chaque.")
         self.spec, self.model_config, self.config = spec, spec.model, spec.train
-        self.images, self.train_idx, self.val_idx = images, train_idx, val_idx
+        self.images, self.train_idx, self.val_idx, self.watch_rows = images, train_idx, val_idx, watch_rows
         self.device = resolve_device(self.config.device)
         self.model = build_model(self.model_config, self.config.seed).to(self.device)
         self.optimizer = torch.optim.Adam(self.model.parameters(), lr=self.config.lr, fused=True)
@@ -149,6 +157,9 @@ class Trainer:
         """Train batches until the epoch ends (then validate), the deadline passes, or `max_batches` are done."""
         start = time.perf_counter()
         self.model.train()
+        if self.batch == 0 and self.epoch == 0 and self.watch_rows is not None and not self.history.codes:
+            self._snapshot()
+            self.model.train()
         if self.batch == 0:
             self._order = self.train_idx[torch.randperm(len(self.train_idx), generator=self.shuffle_gen)]
             self._epoch_loss, self._epoch_rows, self._epoch_seconds, self._train_seconds = 0.0, 0, 0.0, 0.0
@@ -210,8 +221,16 @@ class Trainer:
             h.extra.setdefault(name, []).append(mean.item() if mean.numel() == 1 else mean.tolist())
         self._epoch_seconds = 0.0
         self.epoch, self.batch = self.epoch + 1, 0
+        every = math.ceil(self.config.epochs / MAX_SNAPSHOTS)
+        if self.watch_rows is not None and (self.epoch % every == 0 or self.epoch == self.config.epochs):
+            self._snapshot()
         if math.isfinite(val_loss):
             self._last_good = copy.deepcopy(self.model.state_dict())
+
+    def _snapshot(self) -> None:
+        """Keep the codes of the watched rows now (a few milliseconds: python -m bench.live_map)."""
+        codes = encode(self.model, self.images[self.watch_rows])
+        self.history.codes.append((self.epoch, codes.numpy().astype(np.float16)))
 
     @torch.no_grad()
     def evaluate(self, idx: torch.Tensor, batch_size: int = 2048) -> tuple[float, float]:
@@ -250,10 +269,13 @@ def build_trainer(spec: RunSpec, data: Dataset) -> Trainer:
         raise SpecError(f"Ce modèle attend des données de forme {spec.model.image_shape}, "
                         f"le jeu « {data.title} » a la forme {tuple(data.image_shape)}.")
     train_idx, val_idx = select_rows(data, spec.rows)
-    images = data.images
+    images, watch = data.images, watched_rows(data, spec) if spec.train.watch else None
     if spec.rows.shifts:
         # The copies are this trainer's own: (9 x train + val) images, the training rows first.
         images = torch.cat([shifted_copies(data.images[train_idx]), data.images[val_idx]])
         n_train = len(images) - len(val_idx)
+        if watch is not None:  # where the watched validation rows went among the copies
+            order = val_idx.argsort()
+            watch = n_train + order[torch.searchsorted(val_idx[order], watch)]
         train_idx, val_idx = torch.arange(n_train), torch.arange(n_train, len(images))
-    return Trainer(spec, images, train_idx, val_idx)
+    return Trainer(spec, images, train_idx, val_idx, watch)

@@ -18,7 +18,7 @@ from ui.draw import drawn_on_maps_ui
 from ui.errors import callback
 from ui.fmt import fr, held_out
 from ui.images import show_images
-from ui.latent import decode_anywhere_ui, interpolation_ui
+from ui.latent import decode_anywhere_ui, interpolation_ui, live_map, replay_ui
 from ui.lesson import closing_ui, lesson_text, lesson_ui, outcome_ui, prediction_ui
 from ui.live import shared_started, shared_train_ui, train_ui
 from ui.shell import route_through_app
@@ -45,9 +45,12 @@ def model_ui(data):
     if source == "page":
         st.caption(f"Perceptron multicouche, code de 2 nombres, sur {data.title} "
                    "(au plus 10 000 images d'entraînement).")
-        run = train_ui("latent_trainer", map_spec(data), data, start_label="Entraîner l'autoencodeur 2D")
+        run = train_ui("latent_trainer", map_spec(data, watch=MAP_POINTS), data, live=partial(live_map, data),
+                       start_label="Entraîner l'autoencodeur 2D")
         if run is not None and run.trained:
             t = run.trainer
+            with st.expander("Revoir l'apprentissage, époque par époque"):
+                replay_ui("latent_replay", data, [t], ["Autoencodeur"], pca=True)
             return t.model, t.spec, t.train_idx, t.val_idx
         return None
     current = current_model()

@@ -1,14 +1,17 @@
 """Générer : autoencodeur et VAE — random draws judged alike, two latent maps, the encoder's law, β, blur."""
 
+from functools import partial
+
 import streamlit as st
 
-from ae_core.latent import LatentPlane, balanced_sample
-from ae_core.recipes import BETAS, beta_specs, generation_pair
+from ae_core.latent import LatentPlane
+from ae_core.recipes import BETAS, GENERATION_MAP_POINTS, beta_specs, generation_pair
+from ae_core.rows import balanced_sample
 from ui.address import Setting, apply_address, choice, control, link_ui
 from ui.charts import plot
 from ui.draw import drawing_ui
 from ui.fmt import fr, fr_2dp
-from ui.latent import decode_anywhere_ui
+from ui.latent import decode_anywhere_ui, live_map, replay_ui
 from ui.lesson import closing_ui, lesson_ui, prediction_ui
 from ui.live import shared_models, shared_train_ui, train_ui
 from ui.sections.generer import (
@@ -97,10 +100,16 @@ beta = ctl("beta", c2.select_slider, "β, le poids du terme KL du VAE", list(BET
                 "1 : le VAE standard ; plus : codes plus proches de N(0, I), reconstructions plus floues.")
 link_ui("generer", SETTINGS)
 prediction_ui("generer", "gen", started=state.get("gen") is not None)
-run = train_ui("gen", generation_pair(data, k, beta), data, start_label="Entraîner l'autoencodeur puis le VAE")
+run = train_ui("gen", generation_pair(data, k, beta), data, start_label="Entraîner l'autoencodeur puis le VAE",
+               live=partial(live_map, data))
+if k != 2:
+    st.caption("Avec un code de 2 nombres, les cartes des codes se dessinent pendant l'entraînement.")
 if run is not None and run.trained:
     ae, vae = (t.model.eval() for t in run.trainers)
-    rows = balanced_sample(data.labels, 600, 0, pool=run.trainers[0].val_idx)
+    if k == 2:
+        with st.expander("Revoir l'apprentissage des deux cartes, époque par époque"):
+            replay_ui("gen_replay", data, list(run.trainers), ["Autoencodeur", "VAE"])
+    rows = balanced_sample(data.labels, GENERATION_MAP_POINTS, 0, pool=run.trainers[0].val_idx)
     labels = data.labels[rows].numpy()
     names = [f"n° {int(r)} (classe {data.class_names[c]})" for r, c in zip(rows[:40], labels[:40])]
     st.header("Tirer au hasard")

@@ -1,5 +1,6 @@
 """The page « Générer : autoencodeur et VAE » in AppTest: train the pair, draw, redraw, the β trade-off."""
 
+import json
 import time
 
 import pytest
@@ -31,6 +32,11 @@ def test_train_both_models_then_draw_judge_and_redraw(monkeypatch):
     start, end = at.selectbox(key="gen_from").value, at.selectbox(key="gen_to").value
     names = at.selectbox(key="gen_to").options
     assert names[start].split("(")[-1] != names[end].split("(")[-1]  # the interpolation goes from one digit to another
+    replay = at.select_slider(key="gen_replay_epoch")  # both maps again, at any epoch of their training
+    assert replay.options == ["0", "1", "2"] and replay.value == 2
+    replay.set_value(0).run()
+    titles = [json.loads(c.proto.spec)["layout"].get("title", {}).get("text", "") for c in at.get("plotly_chart")]
+    assert "Autoencodeur, avant l'entraînement" in titles and "VAE, avant l'entraînement" in titles
 
 
 @pytest.mark.slow

@@ -1,7 +1,9 @@
 """App test of the page « Espace latent et ACP »: it renders, trains live, and shows what it claims."""
 
 import dataclasses
+import json
 
+import numpy as np
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
@@ -32,6 +34,28 @@ def at(monkeypatch):
     at.run()
     assert not at.exception
     return at
+
+
+def charts(at) -> list[str]:
+    """The titles of the page's charts."""
+    return [json.loads(c.proto.spec)["layout"].get("title", {}).get("text", "") for c in at.get("plotly_chart")]
+
+
+@pytest.mark.slow
+def test_the_map_is_drawn_as_the_model_learns_then_replayed(at):
+    for _ in range(2):  # two epochs, paused (60 epochs on digits: a map every second one), PCA's map beside
+        at.button(key="latent_trainer_epoch").click().run()
+    assert "Autoencodeur, après 2 époques" in charts(at) and "ACP à 2 composantes" in charts(at)
+    at.button(key="latent_trainer_toggle").click().run()
+    train_to_end(at, "latent_trainer")
+    trainer = at.session_state["latent_trainer"].trainer
+    epochs = [e for e, _ in trainer.history.codes]
+    replay = at.select_slider(key="latent_replay_epoch")
+    assert replay.options == [str(e) for e in epochs] and replay.value == trainer.config.epochs
+    maps = memo(at, "latent_maps")  # the replay's last map is the map the page explores
+    assert np.allclose(trainer.history.codes[-1][1], maps.ae_xy, atol=2e-2, rtol=1e-2)
+    replay.set_value(0).run()
+    assert "Autoencodeur, avant l'entraînement" in charts(at)
 
 
 @pytest.mark.slow

@@ -1,3 +1,4 @@
+import numpy as np
 import pytest
 import torch
 
@@ -14,7 +15,10 @@ from ae_core import (
     default_spec,
     default_train,
 )
+from ae_core.metrics import encode
 from ae_core.models import MLPAutoencoder
+from ae_core.rows import watched_rows
+from ae_core.train import MAX_SNAPSHOTS
 
 SMALL = ModelConfig(image_shape=(1, 8, 8), latent_dim=4, hidden=(32,))
 
@@ -129,7 +133,7 @@ def test_run_stops_when_the_callback_says_so(digits):
 
 
 @pytest.mark.parametrize("kwargs", [dict(epochs=0), dict(batch_size=0), dict(lr=-1.0), dict(lr=float("nan")),
-                                    dict(loss="l1"), dict(schedule="cosine")])
+                                    dict(loss="l1"), dict(schedule="cosine"), dict(watch=-1), dict(watch=5000)])
 def test_bad_train_configs(kwargs):
     with pytest.raises(SpecError):
         TrainConfig(**kwargs)
@@ -155,3 +159,33 @@ def test_step_by_step_training_gives_the_weights_of_one_run(digits):
     assert steps.done and steps.history.batch_loss == whole.history.batch_loss
     for a, b in zip(steps.model.state_dict().values(), whole.model.state_dict().values(), strict=True):
         assert torch.equal(a, b)
+
+
+def test_watched_codes_follow_the_training_without_changing_it(digits):
+    watched = small_trainer(digits, epochs=4, watch=100)
+    plain = small_trainer(digits, epochs=4)
+    watched.run(), plain.run()
+    assert torch.equal(weights(watched), weights(plain))  # looking does not touch the weights
+    codes = watched.history.codes
+    assert [epoch for epoch, _ in codes] == [0, 1, 2, 3, 4]  # before the first epoch, then after each
+    assert all(c.shape == (100, 4) and c.dtype == np.float16 for _, c in codes)
+    assert plain.history.codes == []
+    rows = watched_rows(digits, watched.spec)
+    assert torch.equal(watched.watch_rows, rows) and len(set(digits.labels[rows].tolist())) == 10
+    assert np.allclose(codes[-1][1], encode(watched.model, digits.images[rows]).numpy(), atol=1e-2, rtol=1e-2)
+
+
+def test_a_long_training_keeps_a_bounded_number_of_maps(digits):
+    trainer = small_trainer(digits, epochs=120, watch=20)
+    trainer.run()
+    epochs = [epoch for epoch, _ in trainer.history.codes]
+    assert len(epochs) <= MAX_SNAPSHOTS + 1 and epochs[0] == 0 and epochs[-1] == 120
+    assert epochs == sorted(set(epochs))
+
+
+def test_watched_rows_are_found_among_shifted_copies(digits):
+    spec = RunSpec("digits", SMALL, TrainConfig(epochs=1, watch=30), rows=Rows(shifts=True, max_train=200))
+    trainer = build_trainer(spec, digits)
+    rows = watched_rows(digits, spec)
+    assert torch.equal(trainer.images[trainer.watch_rows], digits.images[rows])
+    assert bool(torch.isin(trainer.watch_rows, trainer.val_idx).all())

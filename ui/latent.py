@@ -6,12 +6,15 @@ import numpy as np
 import streamlit as st
 import torch
 
+from ae_core import Dataset, Rows
+from ae_core.baselines import PCABaseline
 from ae_core.images import mosaic
 from ae_core.latent import LatentPlane, decode_codes, decode_grid, interpolation, map_extent
-from ui.charts import grid_figure, plot
+from ae_core.rows import balanced_sample, select_rows, subset, watched_rows
+from ui.charts import grid_figure, map_figure, plot
 from ui.fmt import fr
 from ui.images import show_images
-from ui.state import state
+from ui.state import get_dataset, state
 
 
 def decode_anywhere_ui(key: str, model, plane: LatentPlane, xy: np.ndarray) -> None:
@@ -50,3 +53,76 @@ def interpolation_ui(key: str, model, images: torch.Tensor, names: list[str], st
     show_images(decoded, size=80)
     st.markdown("Fondu des pixels des deux mêmes images :")
     show_images(faded, size=80)
+
+
+# --- watching a map form as the model learns (History.codes) -----------------------------------
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def pca_map(dataset: str, rows: Rows, n: int) -> np.ndarray:
+    """PCA's 2-D map (N, 2) of the rows a spec with this `rows` and `watch=n` follows: the same for the
+    whole class, fitted on at most 10,000 training rows as latent_maps does."""
+    data = get_dataset(dataset)
+    train_idx, val_idx = select_rows(data, rows)
+    return PCABaseline(data.images[subset(train_idx, 10_000)], 2).encode(data.images[balanced_sample(
+        data.labels, n, pool=val_idx)])
+
+
+def _frame(codes: list, upto: int | None = None) -> tuple[int, np.ndarray, np.ndarray, np.ndarray]:
+    """(epoch, map (N, 2), low, high) of the last snapshot up to epoch `upto`; the axes span every
+    snapshot up to it, so that points move on axes that only grow and never jump."""
+    shown = [(e, c.astype(np.float64)) for e, c in codes if upto is None or e <= upto]
+    low, high = map_extent(np.concatenate([c for _, c in shown]))
+    return shown[-1][0], shown[-1][1], low, high
+
+
+def _when(epoch: int) -> str:
+    return "avant l'entraînement" if epoch == 0 else f"après {epoch} époque{'s' if epoch > 1 else ''}"
+
+
+def _map(col, data, rows, xy, title: str, low=None, high=None, key: str = "") -> None:
+    fig = map_figure(xy, data.labels[rows].numpy(), data.class_names, title, None)
+    if low is not None:
+        fig.update_xaxes(range=[low[0], high[0]]).update_yaxes(range=[low[1], high[1]])
+    plot(col, fig, key=key)
+
+
+def _pca(col, data, rows, spec, key: str) -> None:
+    _map(col, data, rows, pca_map(data.name, spec.rows, spec.train.watch), "ACP à 2 composantes", key=key)
+
+
+def live_map(data: Dataset, trainer, moment: tuple) -> None:
+    """While a 2-D code trains: its map at the last epoch's end (the training process computes it), with
+    PCA's map beside it. For train_ui(live=…)."""
+    codes = trainer.history.codes
+    if trainer.done or not codes or codes[-1][1].shape[1] != 2:  # done: the page's replay_ui
+        return
+    rows = watched_rows(data, trainer.spec)
+    epoch, xy, low, high = _frame(codes)
+    title = "VAE" if trainer.spec.model.variational else "Autoencodeur"
+    cols = st.columns(2)
+    _map(cols[0], data, rows, xy, f"{title}, {_when(epoch)}", low, high, "live_map")
+    _pca(cols[1], data, rows, trainer.spec, "live_map_pca")
+    st.caption(f"Les codes de {fr(len(rows), ',.0f')} images mises de côté, redessinés à chaque fin d'époque : "
+               "regardez les classes se séparer pendant que le modèle apprend.")
+
+
+def replay_ui(key: str, data: Dataset, trainers: list, titles: list[str], pca: bool = False) -> None:
+    """After a training: its maps at any epoch (a slider), for trainers of the same epochs side by side,
+    then PCA's map when `pca`."""
+    if any(not t.history.codes or t.history.codes[-1][1].shape[1] != 2 for t in trainers):
+        return
+    epochs = [e for e, _ in trainers[0].history.codes]
+    if state.get(f"{key}_epoch", epochs[-1]) not in epochs:  # another training: other epochs
+        state.pop(f"{key}_epoch")
+    upto = st.select_slider("Époque", epochs, epochs[-1], key=f"{key}_epoch",
+                            help="0 : avant la première époque, les poids tirés au hasard.")
+    rows = watched_rows(data, trainers[0].spec)
+    cols = st.columns(len(trainers) + pca)
+    for col, trainer, title in zip(cols, trainers, titles):
+        low, high = _frame(trainer.history.codes)[2:]  # the whole training's axes, fixed
+        epoch, xy = _frame(trainer.history.codes, upto)[:2]
+        _map(col, data, rows, xy, f"{title}, {_when(epoch)}", low, high, f"{key}_{title}")
+    if pca:
+        _pca(cols[-1], data, rows, trainers[0].spec, f"{key}_pca")
+    st.caption(f"Les codes des mêmes {fr(len(rows), ',.0f')} images mises de côté à la fin de l'époque choisie, "
+               "sur des axes fixes : ceux de tout l'entraînement.")

@@ -96,7 +96,7 @@ def set_current_model(current: CurrentModel, keep: bool = True) -> None:
     current.model.eval()
     state.current_model = current
     if keep:
-        history = json.dumps(asdict(current.history)) if current.history is not None else ""
+        history = json.dumps({**asdict(current.history), "codes": []}) if current.history is not None else ""
         saved.keep(checkpoint=save_checkpoint(current.model, current.config, {"dataset": current.dataset}),
                    dataset=current.dataset, history=history)
 

@@ -9,8 +9,9 @@ import torch
 
 from ae_core import encode
 from ae_core.generate import Judge, judge_references, model_samples, prior_codes, sharpness, train_judge
-from ae_core.latent import balanced_sample, decode_codes, interpolation
+from ae_core.latent import decode_codes, interpolation
 from ae_core.metrics import as_float, reconstruct
+from ae_core.rows import balanced_sample
 from ui.charts import class_marker, layout
 from ui.errors import callback
 from ui.fmt import fr
