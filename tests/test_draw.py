@@ -13,7 +13,7 @@ from PIL import Image
 
 from ae_core import ModelConfig
 from tests.app_driver import app
-from ui.draw import SIDE, UNAVAILABLE, _safe, canvas_image
+from ui.draw import SIDE, UNAVAILABLE, _safe, canvas_image, typed_digit
 
 CONFIG = ModelConfig(image_shape=(1, 8, 8), latent_dim=3)
 
@@ -90,3 +90,27 @@ def test_without_the_component_the_pages_still_work_and_say_so(monkeypatch):
     at.run()
     assert not at.exception
     assert UNAVAILABLE in [e.value for e in at.info]
+
+
+@pytest.mark.parametrize("shape", [(1, 8, 8), (1, 28, 28)])
+def test_a_digit_chosen_with_the_keyboard_becomes_a_centred_image_like_a_drawing(shape):
+    x = typed_digit(7, shape)
+    assert x.shape == (1, *shape) and 0.0 <= float(x.min()) and float(x.max()) == pytest.approx(1.0, abs=0.05)
+    ink = x[0, 0] > 0.5
+    rows, cols = torch.nonzero(ink, as_tuple=True)
+    middle = (shape[1] - 1) / 2
+    assert abs(rows.float().mean() - middle) < shape[1] / 6 and abs(cols.float().mean() - middle) < shape[1] / 6
+    assert not torch.equal(typed_digit(1, shape), x)
+
+
+def test_without_the_canvas_a_digit_chosen_with_the_keyboard_still_reaches_the_model(monkeypatch):
+    monkeypatch.setitem(sys.modules, "streamlit_drawable_canvas", None)
+    from ae_core import build_model
+    from ui.state import CurrentModel
+
+    at = app("pages/entrainer.py")
+    at.session_state["current_model"] = CurrentModel(build_model(CONFIG, 0), CONFIG, "digits", "test")
+    at.run()
+    at.selectbox(key="train_drawing_typed").select(3).run()
+    assert not at.exception
+    assert any("votre dessin en 8 × 8" in str(i.proto) for i in at.get("image"))

@@ -15,6 +15,7 @@ import binascii
 import numpy as np
 import streamlit as st
 import torch
+from PIL import Image, ImageDraw, ImageFont
 
 from ae_core.image_reader import to_dataset_image
 from ae_core.metrics import encode, reconstruct
@@ -52,8 +53,26 @@ def _safe(value) -> bool:
     return 0 < width <= MAX_SCALE * SIDE and 0 < height <= MAX_SCALE * SIDE
 
 
+def typed_digit(digit: int, image_shape: tuple[int, int, int]) -> torch.Tensor:
+    """The digit written by the computer in white on black, on a canvas-sized image, then made a dataset
+    image (1, 1, H, W) as a drawing is: the canvas's equivalent for the keyboard."""
+    try:
+        font = ImageFont.load_default(size=180)
+    except (OSError, ValueError):  # a Pillow without FreeType: its small bitmap font
+        font = ImageFont.load_default()
+    image = Image.new("L", (SIDE, SIDE))
+    ImageDraw.Draw(image).text((SIDE // 2, SIDE // 2), str(digit), fill=255, font=font, anchor="mm")
+    return to_dataset_image(np.asarray(image), image_shape)
+
+
 def drawing_ui(key: str, image_shape: tuple[int, int, int]) -> torch.Tensor | None:
-    """A canvas to draw a digit on; the drawing as a dataset image (1, 1, H, W) in [0, 1], or None."""
+    """A canvas to draw a digit on, or a digit chosen with the keyboard; as a dataset image (1, 1, H, W)
+    in [0, 1], or None."""
+    typed = st.selectbox("Ou, au clavier : un chiffre écrit par l'ordinateur", [None, *range(10)],
+                         key=f"{key}_typed", format_func=lambda d: "aucun, mon dessin" if d is None else str(d),
+                         help="Pour qui ne dessine ni à la souris ni au doigt : traité comme un dessin.")
+    if typed is not None:
+        return typed_digit(typed, image_shape)
     try:
         from streamlit_drawable_canvas import st_canvas
     except ImportError:
