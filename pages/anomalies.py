@@ -33,8 +33,10 @@ def image_baselines(dataset: str, normal: tuple[int, ...], contamination: float,
 def curves_ui(key: str, s: np.ndarray, y: np.ndarray, threshold: float) -> None:
     roc, pr = roc_pr_figures(s, y, threshold)
     c1, c2 = st.columns(2)
-    plot(c1, roc, key=f"{key}_roc")
-    plot(c2, pr, key=f"{key}_pr")
+    plot(c1, roc, key=f"{key}_roc", caption="Chaque seuil possible donne un point : plus la courbe monte vite "
+        "vers le coin en haut à gauche, mieux les scores séparent anomalies et normaux.")
+    plot(c2, pr, key=f"{key}_pr", caption="La précision (part des alertes justes) selon le rappel (part des "
+        "anomalies trouvées) ; le point rouge est votre seuil.")
 
 
 def images_section() -> None:
@@ -73,7 +75,9 @@ def images_section() -> None:
                              "à l'entraînement : les images d'entraînement, mieux reconstruites, "
                              "donneraient un seuil trop bas.")
     log_x = st.toggle("Échelle logarithmique des scores", key="anomalies_logx")
-    plot(st, histogram(test_s, y, threshold, log_x), key="anomalies_hist")
+    plot(st, histogram(test_s, y, threshold, log_x), key="anomalies_hist",
+         caption="Les scores des images normales et des anomalies du jeu de test ; à droite du seuil, une image "
+             "est signalée.")
     decision_ui(test_s, y, threshold)
     false_alarms = float((test_s[y == 0] > preset_value(ref_s, "p95")).mean())
     outcome_ui("anomalies", "anomalies_train", {"false_alarms": (0.02 <= false_alarms <= 0.10, (
@@ -123,7 +127,8 @@ def table_section() -> None:
                              "Calculé sur toutes les lignes : sans étiquettes, le modèle s'est entraîné sur "
                              "elles toutes (cas non supervisé).")
     log_x = st.toggle("Échelle logarithmique des scores", key="anomalies_tab_logx")
-    plot(st, histogram(s, is_anomaly, threshold, log_x), key="anomalies_tab_hist")
+    plot(st, histogram(s, is_anomaly, threshold, log_x), key="anomalies_tab_hist",
+         caption="Les scores de toutes les lignes du tableau ; à droite du seuil, une ligne est signalée.")
     flagged = int((s > threshold).sum())
     st.markdown(f"**{flagged}** ligne{'s' * (flagged > 1)} signalée{'s' * (flagged > 1)} sur {len(s)}.")
     scored = table.frame.assign(score_anomalie=s, anomalie=(s > threshold).astype(int))

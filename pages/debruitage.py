@@ -85,8 +85,8 @@ def noise_tab(data, x, val_idx):
     key = (data.name, noise, plain_key if plain is not None else None, dae.spec if dae is not None else None)
     curves = memo("debruitage_curve", key, lambda: restore.noise_curve(data.images[val_idx[:CURVE_IMAGES]], noise,
                                                                LEVELS, restorers))
-    plot(st, noise_curve_figure(LEVELS, curves, level), key="debruitage_curve_chart")
-    st.caption(f"Sur {CURVE_IMAGES} images de {held_out(data)}. Plus haut = plus fidèle à l'original.")
+    plot(st, noise_curve_figure(LEVELS, curves, level), key="debruitage_curve_chart",
+         caption=f"Sur {CURVE_IMAGES} images de {held_out(data)}. Plus haut = plus fidèle à l'original.")
     return plain
 
 

@@ -77,6 +77,7 @@ def maps_section(data, model, key, train_idx, val_idx):
     maps_xy, titles = (maps.ae_xy, maps.pca_xy), ("Autoencodeur", "ACP à 2 composantes")
     for col, xy, title, chart, star in zip(st.columns(2), maps_xy, titles, ("latent_map_ae", "latent_map_pca"), drawn):
         plot(col, map_figure(xy, labels, data.class_names, title, selected, star), key=chart, width="stretch",
+             caption=f"Carte de l'{title.lower()} : un point par image, une couleur et une forme par classe.",
                          on_select=callback(partial(remember_click, chart, "latent_selected")), selection_mode="points")
     st.number_input(f"Ou, au clavier : le rang d'une image dans l'échantillon (0 à {len(maps.rows) - 1})", 0,
                     len(maps.rows) - 1, value=None, step=1, key="latent_pick", placeholder="un nombre, puis Entrée",
@@ -116,10 +117,12 @@ def curve_section(data):
                                 f"Entraîner les autoencodeurs de taille {', '.join(map(str, ks))}")
     if histories is None:
         st.caption("Ces autoencodeurs sont entraînés une seule fois par jeu de données, pour toute la classe.")
-        plot(st, error_curve_figure(PCA_KS, pca_err, held_out=held_out(data)), key="latent_error_curve")
+        plot(st, error_curve_figure(PCA_KS, pca_err, held_out=held_out(data)), key="latent_error_curve",
+             caption="L'erreur de l'ACP selon la taille du code ; les autoencodeurs s'y ajouteront une fois entraînés.")
         return
     ae_err = [h.val_mse[-1] for h in histories]
-    plot(st, error_curve_figure(PCA_KS, pca_err, ks, ae_err, held_out(data)), key="latent_error_curve")
+    plot(st, error_curve_figure(PCA_KS, pca_err, ks, ae_err, held_out(data)), key="latent_error_curve",
+         caption="L'erreur de reconstruction selon la taille du code : plus bas, c'est plus fidèle.")
     pixels = math.prod(data.image_shape)
     st.table({"taille du code k": ks, "MSE par pixel, autoencodeur": [fr(e) for e in ae_err],
               "MSE par pixel, ACP": [fr(pca_err[k - 1]) for k in ks],
@@ -140,12 +143,14 @@ def manifold_section():
     cloud = manifold(shape)
     X, t = cloud.images.flatten(1).numpy(), cloud.labels.numpy()
     run = train_ui("latent_manifold", manifold_spec(cloud), cloud, start_label="Entraîner l'autoencodeur 3 → 2 → 3")
-    plot(st, cloud_figure(X, t, f"{MANIFOLDS[shape]} en 3D"), key="latent_3d", width="stretch")
+    plot(st, cloud_figure(X, t, f"{MANIFOLDS[shape]} en 3D"), key="latent_3d", width="stretch",
+         caption="Le nuage de points en 3 dimensions ; la couleur suit la position le long de la forme.")
     maps2d = {"ACP": LatentPlane(X).to_2d(X)}
     if run is not None and run.trained:
         maps2d = {"autoencodeur": encode(run.trainer.model, cloud.images).numpy(), **maps2d}
     for col, (title, xy) in zip(st.columns(2), maps2d.items(), strict=False):
-        plot(col, flat_map_figure(xy, t, f"Carte 2D de l'{title}"), key=f"latent_2d_{title}")
+        plot(col, flat_map_figure(xy, t, f"Carte 2D de l'{title}"), key=f"latent_2d_{title}",
+             caption="Si la forme est bien dépliée, les couleurs s'y suivent sans se mêler.")
         col.metric(f"Fiabilité du voisinage, {title}", fr(trustworthiness(X, xy), ".3f"))
 
 

@@ -45,8 +45,8 @@ def maps_section(data, ae, vae, rows, labels, law):
         xy = plane.to_2d(codes)
         planes[title] = plane, xy
         point, sigma = law if title == "VAE" and k == 2 else (None, None)
-        plot(col, map_with_prior(xy, labels, data.class_names, title, k == 2, point, sigma),
-                         key=f"gen_map_{title}")
+        plot(col, map_with_prior(xy, labels, data.class_names, title, k == 2, point, sigma), key=f"gen_map_{title}",
+             caption=f"{title} : le code de chaque image, une couleur et une forme par classe.")
     if k == 2:
         st.caption("Pointillés : les cercles de rayon 1 et 2 de la loi a priori N(0, I), là où l'on tire les codes "
                    "pour générer. Les codes du VAE les remplissent en grande partie ; ceux de l'autoencodeur s'étalent "
@@ -75,7 +75,8 @@ def beta_section(data, k, finished=()):
     rec = [h.extra["reconstruction"][-1] for h in histories]
     kl = [h.extra["kl"][-1] for h in histories]
     active = [sum(v > 0.01 for v in h.extra["kl_dim"][-1]) for h in histories]
-    plot(st, beta_figure(BETAS, rec, kl), key="gen_beta_chart")
+    plot(st, beta_figure(BETAS, rec, kl), key="gen_beta_chart",
+         caption="Selon β, l'erreur de reconstruction et la divergence KL du code : l'une monte quand l'autre baisse.")
     scores = memo("gen_beta_scores", specs, lambda: [prior_scores(j, m) for m in models])
     st.table({"β": [fr_2dp(b) for b in BETAS], "reconstruction (nats)": [fr(v, ".1f") for v in rec],
               "KL (nats)": [fr(v, ".2f") for v in kl], f"dimensions actives (sur {k})": active,

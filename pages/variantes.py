@@ -38,7 +38,8 @@ def price_section(data, variant, val):
     else:
         effect = [h.extra["perplexity"][-1] for h in histories]
         name = "perplexité (nombre effectif de numéros employés)"
-    plot(st, price_figure(weights, [h.val_mse[-1] for h in histories], effect, name), key="var_price")
+    plot(st, price_figure(weights, [h.val_mse[-1] for h in histories], effect, name), key="var_price",
+         caption="Selon le poids de la pénalité, l'effet recherché et l'erreur de reconstruction qu'il coûte.")
     if variant == "sparse":  # its prediction: λ × 10, from the sweep's second weight to its last
         (low, high), mse = weights[1::2], [h.val_mse[-1] for h in histories]
         outcome_ui("variantes", "var_price_sparse", {"l1x10": (effect[3] > effect[1] and mse[3] > mse[1], (

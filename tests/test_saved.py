@@ -78,14 +78,30 @@ def test_a_stored_model_is_checked_as_an_upload_is():
     assert store().get(token).checkpoint == b""  # dropped, not tried again
 
 
-def test_oublier_mes_donnees_clears_the_server_and_gives_a_new_token():
+def _forget_dialog():
+    from ui.shell import _confirm_forget
+
+    _confirm_forget()
+
+
+def test_oublier_mes_donnees_asks_first_then_clears_the_server_and_gives_a_new_token():
     token = secrets.token_hex(16)
     model = build_model(CONFIG, 0)
     store().update(token, checkpoint=save_checkpoint(model, CONFIG, {"dataset": "digits"}), dataset="digits",
                    quiz=json.dumps({"accueil": {"0": {"answer": "?", "correct": False, "time": ""}}}))
-    at = session(token, None)
-    assert "Entraîné sur" in sidebar(at)
-    click(at, "Oublier mes données")
+    assert "Entraîné sur" in sidebar(session(token, None))
+    # The sidebar's button opens this dialog (AppTest runs app.py's shell on its first run only, so the
+    # button itself is clicked in tests/browser/test_draw_and_reload_browser.py).
+    at = AppTest.from_function(_forget_dialog)
+    at.session_state["_token"] = token
+    at.session_state["current_model"] = "a model"
+    at.session_state["quiz"] = {}
+    at.run()
+    assert "effacés" in at.markdown[0].value
+    click(at, "Annuler")
+    assert at.session_state["current_model"] == "a model" and store().get(token) is not None
+    at.run()
+    click(at, "Oui, tout oublier")
     assert "current_model" not in at.session_state and store().get(token) is None
     assert at.session_state["_token"] != token and "quiz" not in at.session_state
     assert "Non entraîné" in sidebar(session(token, None))  # a reload that still sent the old cookie

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 import streamlit.commands.navigation as navigation
 from streamlit.runtime.pages_manager import PagesManager
+from streamlit.testing.v1 import AppTest
 
 from tests.pages import routed_pages
 
@@ -93,6 +94,15 @@ def french_errors_only(at) -> list[str]:
     return texts
 
 
+def _page_with_the_forget_dialog():
+    import streamlit as st
+
+    from ui.shell import _confirm_forget
+
+    st.title("Une page")
+    _confirm_forget()
+
+
 @pytest.mark.parametrize("exc,shown", [
     (__import__("ae_core").SpecError("Réglage à corriger."), "Réglage à corriger."),
     (ZeroDivisionError("bug"), "erreur inattendue"),
@@ -100,18 +110,18 @@ def french_errors_only(at) -> list[str]:
 def test_a_failing_callback_shows_a_french_sentence_and_no_traceback(error_details_shown, monkeypatch, caplog,
                                                                        exc, shown):
     import ui.saved
-    from tests.app_driver import app
 
     def fail():
         raise exc
 
-    at = app()
+    at = AppTest.from_function(_page_with_the_forget_dialog)
+    at.run()
     monkeypatch.setattr(ui.saved, "forget", fail)
-    at.button(key="forget").click().run()
+    at.button(key="forget_yes").click().run()
     assert any(shown in t for t in french_errors_only(at))
     assert at.title[0].value  # the page itself still drew
     assert ("ZeroDivisionError" in caplog.text) == isinstance(exc, ZeroDivisionError)
-    at.run()
+    at.button(key="forget_no").click().run()
     assert not any(shown in t for t in french_errors_only(at))  # said once
 
 

@@ -195,9 +195,12 @@ def describe(fig: go.Figure) -> str:
     return "\u202f; ".join(parts) + "."
 
 
-def plot(where, fig: go.Figure, **kwargs):
-    """`where.plotly_chart(fig, …)` with the chart's text alternative, for screen readers; returns what
-    it returns (the selection, for a chart with `on_select`)."""
+def plot(where, fig: go.Figure, *, caption: str, **kwargs):
+    """`where.plotly_chart(fig, …)` with the chart's text alternative, for screen readers, and below it
+    `caption`, one visible sentence saying what the chart shows; returns what plotly_chart returns
+    (the selection, for a chart with `on_select`)."""
     # No Plotly toolbar: it covers the legend on a phone and speaks English to screen readers.
     kwargs.setdefault("config", {"displayModeBar": False})
-    return where.plotly_chart(fig, alt=kwargs.pop("alt", None) or describe(fig), **kwargs)
+    shown = where.plotly_chart(fig, alt=kwargs.pop("alt", None) or describe(fig), **kwargs)
+    where.caption(caption)
+    return shown

@@ -115,7 +115,8 @@ def drawn_reconstruction_ui(key: str, model, image_shape: tuple[int, int, int]) 
         _, h, w = image_shape
         show_images(torch.cat([x, out]), [f"votre dessin en {h} × {w}",
                                           f"reconstruction · MSE {fr(float(((out - x) ** 2).mean()))}"], size=140)
-        plot(st, code_figure(encode(model, x)[0].numpy()), key=f"{key}_code")
+        plot(st, code_figure(encode(model, x)[0].numpy()), key=f"{key}_code",
+             caption="Le code de votre dessin : une barre par nombre du code.")
 
 
 def drawn_on_maps_ui(key: str, model, maps) -> tuple[np.ndarray, np.ndarray] | None:

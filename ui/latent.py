@@ -34,7 +34,8 @@ def decode_anywhere_ui(key: str, model, plane: LatentPlane, xy: np.ndarray) -> N
         pick.append(col.select_slider(f"Coordonnée {axis + 1} du point", options, options[50], key=slider,
                                       format_func=lambda v: fr(v, ".2f")))
     left, right = st.columns([3, 1])
-    plot(left, grid_figure(grid, low, high, n, xy, pick), key=f"{key}_grid_chart")
+    plot(left, grid_figure(grid, low, high, n, xy, pick), key=f"{key}_grid_chart",
+         caption="Chaque case est le décodage d'un point du plan ; la croix est le point choisi.")
     with right:
         st.markdown("**Le point choisi, décodé**")
         show_images(decode_codes(model, plane.from_2d(np.array([pick]))), size=160)
@@ -83,7 +84,7 @@ def _map(col, data, rows, xy, title: str, low=None, high=None, key: str = "") ->
     fig = map_figure(xy, data.labels[rows].numpy(), data.class_names, title, None)
     if low is not None:
         fig.update_xaxes(range=[low[0], high[0]]).update_yaxes(range=[low[1], high[1]])
-    plot(col, fig, key=key)
+    plot(col, fig, key=key, caption=f"{title} : un point par image suivie, une couleur et une forme par classe.")
 
 
 def _pca(col, data, rows, spec, key: str) -> None:

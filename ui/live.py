@@ -203,7 +203,8 @@ def progress_ui(key: str, job: Job) -> None:
             if shown is None or shown[0] != view:  # building a figure costs ~10 ms: once an epoch
                 shown = _figures[job] = view, loss_figure(h, view[2], t.diverged_at, held_out(job.data, t.spec.rows),
                                                           t.steps_per_epoch)
-        plot(st, shown[1], key=f"{key}_chart")
+        plot(st, shown[1], key=f"{key}_chart", caption="La perte pendant l'entraînement : elle doit descendre ; "
+            "la courbe de validation dit si le modèle généralise.")
 
 
 # --- one job for the whole class --------------------------------------------------------------

@@ -82,16 +82,21 @@ FRENCH_CSS = """<style>
 @media (prefers-reduced-motion: reduce) { *, *::before, *::after { animation: none !important;
   transition: none !important; scroll-behavior: auto !important; } }
 /* Streamlit's « Page not found » dialog for a mistyped address (no API, see docs/streamlit-reports.md).
-   The app opens no other dialog; scope these rules if it ever calls st.dialog. */
-section[role="dialog"] h2[slot="title"] { font-size: 0; }
-section[role="dialog"] h2[slot="title"]::after { content: "Page introuvable"; font-size: 1.5rem; }
-section[role="dialog"] h2[slot="title"] + div > div { font-size: 0; }
-section[role="dialog"] h2[slot="title"] + div > div::after {
+   The app's own dialogs (st.dialog) hold Streamlit blocks, that one plain text: the rules skip them. */
+section[role="dialog"]:not(:has([data-testid="stVerticalBlock"])) h2[slot="title"] { font-size: 0; }
+section[role="dialog"]:not(:has([data-testid="stVerticalBlock"])) h2[slot="title"]::after {
+  content: "Page introuvable"; font-size: 1.5rem; }
+section[role="dialog"]:not(:has([data-testid="stVerticalBlock"])) h2[slot="title"] + div > div { font-size: 0; }
+section[role="dialog"]:not(:has([data-testid="stVerticalBlock"])) h2[slot="title"] + div > div::after {
   content: "Cette adresse ne correspond à aucune page de l'atelier : voici la page d'accueil."; font-size: 1rem; }
 /* Captions darker than Streamlit's faded text (3.9:1 on white): 6.4:1, legible on a projector too. */
 [data-testid="stCaptionContainer"] { opacity: 1; color: #5f5e5c; }
 /* A prediction locked during its run stays readable (Streamlit fades a disabled label to 2.3:1). */
 [class*="st-key-predict_"] [data-testid="stWidgetLabel"] p { color: #5f5e5c; }
+/* Page names in the menu and labels of popover buttons wrap instead of ending in « … » (mode classe, phone). */
+:is([data-testid="stSidebarNavLink"], [data-testid="stPopoverButton"]) :is(.stMarkdownEllipsis, .stMarkdownEllipsis p) {
+  white-space: normal; overflow: visible; text-overflow: clip; line-height: 1.35; }
+[data-testid="stSidebarNavLink"] { height: auto; }
 /* The experiment within reach: less empty space above the title than Streamlit's 6rem. */
 [data-testid="stMainBlockContainer"] { padding-top: 3.5rem; }
 @media (max-width: 640px) { [data-testid="stMainBlockContainer"] h1 { font-size: 2rem; } }
@@ -124,6 +129,23 @@ def _forget() -> None:
     for key in [k for k in state if k.startswith("quiz") or k == "current_model"]:
         del state[key]
     state.forgotten = True
+
+
+@st.dialog("Oublier mes données ?")
+def _confirm_forget() -> None:
+    st.markdown("Votre modèle courant et vos réponses aux quiz seront effacés de ce serveur et de ce "
+                "navigateur. Il n'y a pas de retour en arrière.")
+    yes, no = st.columns(2)
+    confirmed = yes.button("Oui, tout oublier", key="forget_yes", type="primary", icon=":material/delete:")
+    if no.button("Annuler", key="forget_no"):
+        st.rerun()
+    if confirmed:
+        try:
+            _forget()
+        except Exception as exc:  # noqa: BLE001 - ui.errors' policy, said in the dialog, which stays open
+            st.error(message(exc, "dialog _confirm_forget"))
+            return
+        st.rerun()
 
 
 def sidebar_ui() -> None:
@@ -162,11 +184,13 @@ def sidebar_ui() -> None:
         else:
             st.success(f"Entraîné sur {DATASETS[current.dataset]}")
             st.caption(model_summary(current.config))
-        st.button("Oublier mes données", key="forget", on_click=callback(_forget), icon=":material/delete:",
-                  help="Sur un ordinateur partagé : efface votre modèle et vos réponses aux quiz de ce "
-                       f"serveur et de ce navigateur. Sinon, ils sont gardés {saved.MAX_AGE_S // 3600} heures, "
-                       "pour un rechargement ou un deuxième onglet.")
+        forget = st.button("Oublier mes données", key="forget", icon=":material/delete:",
+                           help="Sur un ordinateur partagé : efface votre modèle et vos réponses aux quiz de ce "
+                                f"serveur et de ce navigateur. Sinon, ils sont gardés "
+                                f"{saved.MAX_AGE_S // 3600} heures, pour un rechargement ou un deuxième onglet.")
         saved.cookie_ui()
+    if forget:  # a dialog opens from the page, not from inside the sidebar
+        _confirm_forget()
     if state.pop("forgotten", False):
         st.toast("Vos données sont oubliées : modèle courant et réponses aux quiz.", icon=":material/delete:")
     if state.get("class_mode"):

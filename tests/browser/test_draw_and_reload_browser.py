@@ -39,6 +39,7 @@ def test_draw_then_reload_keeps_the_model_and_another_learner_sees_nothing(page,
     other.context.close()
 
     page.get_by_role("button", name="Oublier mes données").click()
+    page.get_by_role("dialog").get_by_role("button", name="Oui, tout oublier").click()  # it asks first
     wait_ready(page)
     assert sidebar_says(page, "Non entraîné")
     page.reload()

@@ -46,7 +46,7 @@ def test_what_a_bad_address_changed_is_said_at_the_top_of_the_page(page, address
     assert notice.bounding_box()["y"] < 900
 
 
-def test_in_mode_classe_the_training_buttons_keep_their_whole_labels(page):
+def test_in_mode_classe_buttons_and_page_names_keep_their_whole_labels(page):
     page.set_viewport_size({"width": 1400, "height": 900})
     goto(page, "entrainer?classe=1")
     page.locator(".st-key-train_start button").click()
@@ -55,6 +55,11 @@ def test_in_mode_classe_the_training_buttons_keep_their_whole_labels(page):
     page.get_by_role("button", name="Reprendre").wait_for(timeout=30_000)
     clipped = page.evaluate("""() => [...document.querySelectorAll('[data-testid="stMain"] button')]
         .filter(b => b.offsetParent && b.scrollWidth > b.clientWidth + 1).map(b => b.innerText)""")
+    # Texts Streamlit ends in « … » when they overflow: page names in the menu, popover labels.
+    clipped += page.evaluate("""() => [...document.querySelectorAll('.stMarkdownEllipsis')]
+        .filter(e => e.offsetParent && (e.scrollWidth > e.clientWidth + 1 ||
+                                        [...e.querySelectorAll('p')].some(p => p.scrollWidth > p.clientWidth + 1)))
+        .map(e => e.innerText)""")
     shot(page, "mode_classe_boutons")
     assert not clipped, clipped
 

@@ -18,7 +18,9 @@ from ui.state import CurrentModel, current_dataset, get_dataset, memo, pca_val_m
 def results_ui(current: CurrentModel, show_curves: bool = False) -> None:
     """MSE, PSNR, sizes and PCA at the same code size; `show_curves`: the loss curves of its history too."""
     if show_curves:
-        plot(st, saved_loss_figure(current.history), key="train_saved_chart")
+        plot(st, saved_loss_figure(current.history), key="train_saved_chart",
+             caption="La perte de chaque époque, en entraînement et en validation : un écart qui grandit "
+                 "signale le surapprentissage.")
     mse, k, data = current.history.val_mse[-1], current.config.code_dim, current_dataset()
     pixels, split = current.config.input_dim, held_out(data)
     pca = pca_val_mse(current.dataset, min(k, pixels))

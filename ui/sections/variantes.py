@@ -32,11 +32,13 @@ def sparse_ui(plain, sparse, val: torch.Tensor) -> None:
         col.markdown(f"**{title}** : {fr(100 * s['near_zero'], '.0f')}\u202f% des unités proches de zéro, "
                      f"{fr(s['active'], '.1f')} actives par image en moyenne")
         fig = go.Figure(go.Histogram(x=z.ravel().tolist(), nbinsx=60, marker_color=COLORS[0]))
-        plot(col, layout(fig, 220, legend=False, xaxis_title="valeur d'une unité du code",
-                                yaxis_title="nombre"), key=f"var_hist_{title}")
+        plot(col, layout(fig, 220, legend=False, xaxis_title="valeur d'une unité du code", yaxis_title="nombre"),
+             key=f"var_hist_{title}", caption="Les valeurs du code sur les images de validation : un pic à zéro, "
+             "c'est un code parcimonieux.")
         heat = go.Figure(go.Heatmap(z=np.abs(z[:SHOWN]).tolist(), colorscale="Greys", showscale=False))
         plot(col, layout(heat, 260, legend=False, xaxis_title="unité du code", yaxis_title="image"),
-                         key=f"var_heat_{title}")
+             key=f"var_heat_{title}", caption=f"Le code de {SHOWN} images, une ligne par image : "
+             "blanc pour une unité éteinte.")
 
 
 def contractive_ui(plain, cae, val: torch.Tensor, noise: float) -> None:
@@ -57,7 +59,8 @@ def contractive_ui(plain, cae, val: torch.Tensor, noise: float) -> None:
         scale = encode(model, val).std(0).clamp_min(1e-8)
         moved = ((zn - z) / scale).norm(dim=1).tolist()
         fig.add_bar(x=[f"bruit {i + 1}" for i in range(len(moved))], y=moved, name=title, marker_color=color)
-    plot(st, layout(fig, 260, yaxis_title="déplacement du code normalisé"), key="var_moves")
+    plot(st, layout(fig, 260, yaxis_title="déplacement du code normalisé"), key="var_moves",
+         caption="De combien le code bouge quand on bruite l'image : plus bas, c'est plus stable.")
 
 
 def vq_ui(vq, val: torch.Tensor) -> None:
@@ -74,8 +77,8 @@ def vq_ui(vq, val: torch.Tensor) -> None:
                help="Le nombre de numéros qui, servant à parts égales, auraient la même entropie : un nombre "
                     "effectif, plus petit que celui des numéros employés quand ils servent inégalement.")
     fig = go.Figure(go.Bar(x=list(range(len(counts))), y=counts, marker_color=COLORS[2]))
-    plot(st, layout(fig, 240, legend=False, xaxis_title="numéro du code", yaxis_title="emplois"),
-                    key="var_usage")
+    plot(st, layout(fig, 240, legend=False, xaxis_title="numéro du code", yaxis_title="emplois"), key="var_usage",
+         caption="Combien de fois chaque numéro du dictionnaire sert sur les images de validation.")
     left, right = st.columns([1, 2])
     grid = idx[0].tolist()
     left.markdown("**Les numéros de la première image**  \n" + "  \n".join(" ".join(f"{v:>2}" for v in row)
@@ -134,8 +137,9 @@ def compression_ui(data, plain, vq, key) -> None:
                               key="var_budget")
     fig.add_vline(x=budget, line_color="black")
     fig.update_xaxes(range=[0, max(135, 1.05 * png)])
-    plot(st, layout(fig, 360, xaxis_title="octets par image", yaxis_title="PSNR (dB)"),
-                    key="var_rd")
+    plot(st, layout(fig, 360, xaxis_title="octets par image", yaxis_title="PSNR (dB)"), key="var_rd",
+         caption="La qualité selon le nombre d'octets par image : plus haut et plus à gauche, c'est mieux ; "
+         "le trait noir est votre budget.")
     x = as_float(val[:1])
     images, captions, unaffordable = [x], ["original"], []
     for name, pts in methods.items():
