@@ -37,7 +37,7 @@ st.markdown(lesson_text("accueil_intro"))
 data = current_dataset()
 current = current_model()
 config = current.config if current else ModelConfig(image_shape=data.image_shape)
-st.subheader("Le modèle courant, couche par couche")
+st.header("Le modèle courant, couche par couche")
 st.graphviz_chart(architecture_dot(config), alt="Schéma du modèle, de gauche à droite : couche d'entrée, "
                  "couches cachées de l'encodeur, goulot (le code z), couches cachées du décodeur, couche de "
                  f"sortie ; {model_summary(config)}.")
@@ -47,11 +47,11 @@ st.caption(f"{'Votre modèle' if current else 'Modèle par défaut (pas encore e
 
 left, right = st.columns(2)
 with left:
-    st.subheader("À quoi servent les autoencodeurs ?")
+    st.header("À quoi servent les autoencodeurs ?")
     for label, target, icon in USES:
         st.page_link(target, label=label, icon=icon)
 with right:
-    st.subheader("Parcours conseillé")
+    st.header("Parcours conseillé")
     for label, target in PATH:
         st.page_link(target, label=label)
     right_answers, answered = quiz_score()
@@ -59,7 +59,7 @@ with right:
               help="Répondez aux quiz à la fin de chaque leçon ; le score reste pendant la session.")
     quiz_results_ui()
 
-st.subheader("Pour l'enseignant : un parcours selon la durée de la séance")
+st.header("Pour l'enseignant : un parcours selon la durée de la séance")
 for tab, path in zip(st.tabs(list(CLASS_PATHS)), CLASS_PATHS.values()):
     with tab:
         for target, params, what in path:

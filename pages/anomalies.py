@@ -69,7 +69,7 @@ def images_section() -> None:
     ref_s, test_s = memo("anomalies_scores", spec, lambda: tuple(
         scores(trainer.model, data.images[rows]).numpy() for rows in (sp.reference_idx, sp.test_idx)))
     y = sp.test_is_anomaly.numpy()
-    st.subheader("Scores sur le jeu de test")
+    st.header("Scores sur le jeu de test")
     threshold = threshold_ui("anomalies_threshold", spec, ref_s, float(max(test_s.max(), ref_s.max())),
                              f"Calculé sur {len(ref_s)} images des classes normales mises de côté, jamais vues "
                              "à l'entraînement : les images d'entraînement, mieux reconstruites, "
@@ -122,7 +122,7 @@ def table_section() -> None:
     s, base = memo("anomalies_tab_scores", trainer.spec, lambda: (
         scores(trainer.model, table.images).numpy(),
         baseline_scores(table.images, table.images, trainer.model_config.latent_dim)))
-    st.subheader(f"Scores de « {name} »")
+    st.header(f"Scores de « {name} »")
     threshold = threshold_ui("anomalies_tab_threshold", trainer.spec, s, float(s.max()),
                              "Calculé sur toutes les lignes : sans étiquettes, le modèle s'est entraîné sur "
                              "elles toutes (cas non supervisé).")

@@ -44,8 +44,8 @@ def plain_model_ui(data):
 
 def noise_tab(data, x, val_idx):
     cols = st.columns(2)
-    noise = control("debruitage", SETTINGS, "t", cols[0].selectbox, "Type de bruit", list(NOISES),
-                    format_func=NOISES.get)
+    noise = control("debruitage", SETTINGS, "t", cols[0].segmented_control, "Type de bruit", list(NOISES),
+                    format_func=NOISES.get, required=True)
     level = control("debruitage", SETTINGS, "n", cols[1].select_slider, "Niveau de bruit", slider_values(0.0, 1.0),
                     format_func=fr_2dp,
                     help="Gaussien : x + niveau × N(0, 1), ramené dans [0, 1]. "
@@ -75,7 +75,7 @@ def noise_tab(data, x, val_idx):
         trained_at = fr(dae.spec.corruption.level, ".2f")
         st.caption(f"Débruiteur entraîné avec un bruit {NOISES[noise]} de niveau {trained_at}.")
 
-    st.subheader("PSNR selon le niveau de bruit")
+    st.header("PSNR selon le niveau de bruit")
     filter_name = restore.filter_for(noise)
     restorers = {"entrée bruitée": lambda t: t, FILTERS[filter_name]: restore.classical_filter(filter_name)}
     if plain is not None:
@@ -93,7 +93,8 @@ def noise_tab(data, x, val_idx):
 def hole_tab(data, x, plain):
     c, h, w = data.image_shape
     cols = st.columns(4)
-    kind = cols[0].radio("Zone effacée", ["carré", "pixels au hasard"], key="debruitage_hole_kind")
+    kind = cols[0].segmented_control("Zone effacée", ["carré", "pixels au hasard"], default="carré", required=True,
+                                     key="debruitage_hole_kind")
     if kind == "carré":
         top, left, size = restore.default_square(data.image_shape)
         size = cols[1].slider("Taille du carré", 1, h // 2 + 1, size, key=f"debruitage_size_{h}")
@@ -122,8 +123,9 @@ def hole_tab(data, x, plain):
 
 
 def resolution_tab(data, x):
-    factor = st.radio("Facteur de réduction", sr_factors(data.image_shape), format_func=lambda f: f"×{f}",
-                      horizontal=True, key=f"debruitage_factor_{data.image_shape[-1]}")  # digits only have ×2
+    factors = sr_factors(data.image_shape)  # digits only have ×2
+    factor = st.segmented_control("Facteur de réduction", factors, format_func=lambda f: f"×{f}", default=factors[0],
+                                  required=True, key=f"debruitage_factor_{data.image_shape[-1]}")
     key = f"debruitage_sr{factor}"
     with st.expander("Entraîner l'autoencodeur de super-résolution", expanded=model_of(key, data) is None):
         st.caption("Entrée : l'image réduite puis agrandie (bilinéaire) ; cible : l'image d'origine.")

@@ -131,19 +131,19 @@ if run is not None and run.trained and state.get("train_promoted") is not state.
 
 current = current_model()
 if current is not None and current.history is not None:
-    st.subheader("Résultat")
+    st.header("Résultat")
     results_ui(current, show_curves=run is None)  # no job: a model found again after a reload
     if run is not None and run.trained:
         outcome_ui("entrainer", "train", outcomes(current))
 if current is not None and current.history is not None:
     features_ui(current)
 if current is not None:
-    st.subheader("Dessiner un chiffre")
+    st.header("Dessiner un chiffre")
     drawn_reconstruction_ui("train_drawing", current.model, current.config.image_shape)
 
 with st.expander("Code PyTorch équivalent"):
     st.code(pytorch_code(spec), language="python")
 
-st.subheader("Enregistrer ou recharger un modèle")
+st.header("Enregistrer ou recharger un modèle")
 checkpoint_ui("train", current)
 closing_ui("entrainer", run_figures(current))

@@ -139,7 +139,8 @@ def curve_section(data):
 
 def manifold_section():
     st.header("Données non linéaires en 3 dimensions")
-    shape = st.radio("Forme", list(MANIFOLDS), format_func=MANIFOLDS.get, key="latent_shape", horizontal=True)
+    shape = st.segmented_control("Forme", list(MANIFOLDS), format_func=MANIFOLDS.get, key="latent_shape",
+                                 default=list(MANIFOLDS)[0], required=True)
     cloud = manifold(shape)
     X, t = cloud.images.flatten(1).numpy(), cloud.labels.numpy()
     run = train_ui("latent_manifold", manifold_spec(cloud), cloud, start_label="Entraîner l'autoencodeur 3 → 2 → 3")

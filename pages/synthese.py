@@ -9,7 +9,7 @@ from ui.shell import route_through_app
 route_through_app()
 st.title("Ce qu'il faut retenir du cours")
 lesson_ui("synthese")
-st.subheader("Où vous l'avez vu")
+st.header("Où vous l'avez vu")
 for label, target, params, where in SEEN:
     st.page_link(target, label=f"{label} — {where}", query_params=params or None, icon=":material/arrow_forward:")
 closing_ui("synthese")

@@ -141,7 +141,7 @@ def test_a_new_table_trains_on_itself_not_on_the_previous_one(at):
     start_and_train(at, "anomalies_tab")
     job = at.session_state["anomalies_tab"]
     assert job.trainer.images.shape == (60, 1, 1, 3)  # the new table, not the example's 377 rows
-    assert any(h.value == "Scores de « mesures.csv »" for h in at.subheader)
+    assert any(h.value == "Scores de « mesures.csv »" for h in at.header)
     assert memo(at, "anomalies_tab_scores")[0].shape == (60,)
 
 

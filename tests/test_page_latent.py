@@ -104,7 +104,7 @@ def test_current_model_without_one_says_so_in_french(at):
 
 
 def test_swiss_roll_is_unrolled_by_the_autoencoder(at):
-    at.radio(key="latent_shape").set_value("swiss_roll").run()
+    at.segmented_control(key="latent_shape").set_value("swiss_roll").run()
     click(at, "Entraîner l'autoencodeur 3 → 2 → 3")
     train_to_end(at, "latent_manifold")
     metrics = {m.label: float(m.value.replace(",", ".")) for m in at.metric}

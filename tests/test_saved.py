@@ -60,7 +60,7 @@ def test_a_reload_finds_the_model_its_curves_and_the_quiz_answers_and_nobody_els
 
     assert "Entraîné sur" in sidebar(session(token, None))  # F5, or a second tab
     again = session(token)
-    assert "Résultat" in [h.value for h in again.subheader]
+    assert "Résultat" in [h.value for h in again.header]
     trained = at.session_state["train"].trainer.history
     assert again.session_state["current_model"].history.train_loss == trained.train_loss
     assert again.radio(key="quiz_entrainer_0").value == 1

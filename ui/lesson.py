@@ -168,7 +168,8 @@ def closing_ui(page_id: str, run: dict[str, str] | None = None) -> None:
         with st.expander("Exercices guidés", expanded=True, icon=":material/science:"):
             st.markdown(lesson_text(f"{page_id}_exercices", run))
     quiz_ui(page_id)
-    st.success(lesson_text(f"{page_id}_retenir"), icon=":material/bookmark:")
+    st.badge("À retenir", icon=":material/bookmark:", color="green")
+    st.success(lesson_text(f"{page_id}_retenir").removeprefix("**À retenir**").strip())
     if page_id != "synthese":
         st.page_link("pages/synthese.py", label="Ce qu'il faut retenir du cours, page par page",
                      icon=":material/checklist:")
@@ -176,7 +177,7 @@ def closing_ui(page_id: str, run: dict[str, str] | None = None) -> None:
 
 def quiz_ui(page_id: str) -> None:
     """The page's quiz, each answer explained at once."""
-    st.subheader("Quiz")
+    st.header("Quiz")
     for i, q in enumerate(load_quiz(page_id)):
         if "predicts" in q:
             continue  # asked above its run's start button
@@ -207,7 +208,8 @@ def prediction_ui(page_id: str, run_key: str, started: bool) -> None:
         return
     for (i, q), col in zip(predictions, st.columns(len(predictions)) if len(predictions) > 1 else [st], strict=True):
         with col.container(border=True, key=f"predict_{page_id}_{i}"):
-            st.radio(f"Prédiction : {q['question']}", range(len(q["choices"])), index=None,
+            st.badge("Prédiction", icon=":material/psychology_alt:", color="violet")
+            st.radio(q["question"], range(len(q["choices"])), index=None,
                      format_func=lambda j, q=q: q["choices"][j], key=f"quiz_{page_id}_{i}", disabled=started,
                      on_change=callback(_record_answer), args=(page_id, i),
                      help="Facultatif. Répondez avant de lancer : votre réponse est figée au départ, "

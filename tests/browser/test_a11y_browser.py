@@ -35,6 +35,11 @@ def check(page, where: str) -> None:
         ...[...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
            .filter(e => !(e.getAttribute('aria-label') || '').trim()).map(e => 'chart')]""")
     assert not unnamed, f"images or charts without a text alternative: {unnamed}"
+    uncaptioned = page.evaluate("""() => [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
+        .filter(e => !e.closest('[data-testid="stElementContainer"]').nextElementSibling
+                      ?.querySelector('[data-testid="stCaptionContainer"]'))
+        .map(e => e.getAttribute('aria-label'))""")
+    assert not uncaptioned, f"charts without a visible caption below them: {uncaptioned}"
     found = violations(page)
     counts = {impact: sum(len(v["nodes"]) for v in found if v["impact"] == impact)
               for impact in ("critical", "serious", "moderate", "minor")}

@@ -75,7 +75,7 @@ def outcomes(current: CurrentModel) -> dict[str, tuple[bool | None, str]]:
 
 def features_ui(current: CurrentModel) -> None:
     """Feature learning: a classifier from 100 labels on the model's code, on PCA's and on the pixels."""
-    st.subheader("Des caractéristiques apprises sans étiquettes")
+    st.header("Des caractéristiques apprises sans étiquettes")
     k = current.config.code_dim
     st.caption(f"L'autoencodeur a appris sans étiquettes. Ses codes de {k} nombres aident-ils à classer les "
                "images quand on n'a que 100 images étiquetées ? Une régression logistique apprend sur ces 100 "
