@@ -15,7 +15,8 @@ from .variants import VQVAE, Contractive, Sparse
 def build_model(config: ModelConfig, seed: int = 0) -> Autoencoder:
     """The model for `config`, its weights drawn from `seed` without touching torch's global RNG."""
     kinds = {("mlp", False): MLPAutoencoder, ("conv", False): ConvAutoencoder,
-             ("mlp", True): MLPVAE, ("conv", True): ConvVAE, ("vq", False): VQVAE}
+             ("mlp", True): MLPVAE, ("conv", True): ConvVAE, ("vq", False): VQVAE,
+             ("conv1d", False): ConvAutoencoder}
     cls = {"l1": Sparse, "rate": Sparse, "contractive": Contractive}.get(config.penalty,
                                                                         kinds[config.arch, config.variational])
     with torch.device("meta"):  # no memory, no draw from the global RNG: every weight is set below
@@ -31,7 +32,7 @@ def init_weights(model: nn.Module, seed: int) -> nn.Module:
     train in parallel threads, and torch's global RNG is never touched."""
     g = torch.Generator().manual_seed(seed)
     for m in model.modules():
-        if isinstance(m, (nn.Linear, nn.Conv2d, nn.ConvTranspose2d)):
+        if isinstance(m, (nn.Linear, nn.Conv1d, nn.Conv2d, nn.ConvTranspose1d, nn.ConvTranspose2d)):
             nn.init.kaiming_uniform_(m.weight, a=math.sqrt(5), generator=g)
             fan_in, _ = nn.init._calculate_fan_in_and_fan_out(m.weight)
             bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0

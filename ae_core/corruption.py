@@ -13,9 +13,12 @@ import torch
 import torch.nn.functional as F
 
 from .errors import SpecError
+from .signals import add_noise
 
 NOISES = ("gaussian", "salt_pepper", "mask")
-KINDS = ("none", *NOISES, "inpaint", "super_resolution")
+# A signal's noises (ae_core.signals.add_noise), unclamped and scaled by the batch's standard deviation.
+SIGNAL_NOISES = {"signal_gaussian": "gaussian", "hum": "hum", "clicks": "clicks"}
+KINDS = ("none", *NOISES, "inpaint", "super_resolution", *SIGNAL_NOISES)
 
 
 # --- noises ---------------------------------------------------------------------------------------
@@ -138,12 +141,14 @@ class Corruption:
 
     none: the plain autoencoder; gaussian, salt_pepper, mask: a noise at `level` (the noise's standard
     deviation, or the share of pixels hit); inpaint: a random square or random pixels set to 0;
-    super_resolution: downsampling by `factor`, then bilinear upsampling.
+    super_resolution: downsampling by `factor`, then bilinear upsampling; signal_gaussian, hum, clicks:
+    a signal's noises at `level` × its standard deviation, for a signal sampled at `rate` Hz.
     """
 
     kind: str = "none"
     level: float = 0.0
     factor: int = 2
+    rate: int = 200
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -152,6 +157,8 @@ class Corruption:
             raise SpecError(f"Le niveau de bruit doit être entre 0 et 1 (reçu : {self.level}).")
         if self.factor not in (2, 4):
             raise SpecError(f"Le facteur de réduction doit valoir 2 ou 4 (reçu : {self.factor}).")
+        if not 100 < self.rate <= 192_000:
+            raise SpecError(f"La fréquence d'échantillonnage doit être entre 101 et 192 000 Hz (reçu : {self.rate}).")
 
     def __call__(self, x: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
         """The damaged batch (N, C, H, W); x is not mutated."""
@@ -159,4 +166,11 @@ class Corruption:
             return inpainting_damage(x, generator)
         if self.kind == "super_resolution":
             return low_resolution(x, self.factor)
+        if self.kind in SIGNAL_NOISES:
+            if self.level == 0:
+                return x
+            seed = int(torch.randint(2**31 - 1, (1,), generator=generator))  # the trainer's draw
+            rows = x.detach().cpu().flatten(1).numpy()  # (N, C * L): one signal a row
+            noisy = add_noise(rows, SIGNAL_NOISES[self.kind], self.level, self.rate, seed)
+            return torch.from_numpy(noisy).view(x.shape).to(x.device)
         return corrupt(x, self.kind, self.level, generator)

@@ -97,19 +97,23 @@ class MLPAutoencoder(Autoencoder):
 class ConvAutoencoder(Autoencoder):
     """The course's model: two stride-2 convolutions (C->16->32), two transposed ones back, Sigmoid.
 
-    With a latent_dim, a linear layer maps the 32 x H/4 x W/4 feature map to z and back.
+    With a latent_dim, a linear layer maps the 32 x H/4 x W/4 feature map to z and back. arch "conv1d"
+    is the same model for signals (C, 1, L): 1-D convolutions of width 7 (35 ms at 200 Hz) to 32 x L/4.
     """
 
     def __init__(self, config: ModelConfig):
         super().__init__()
         self.config = config
         c, h, w = config.image_shape
-        self.feature_shape = (32, h // 4, w // 4)
+        self.one_d = config.arch == "conv1d"
+        conv, transposed, k, p = ((nn.Conv1d, nn.ConvTranspose1d, 7, 3) if self.one_d else
+                                  (nn.Conv2d, nn.ConvTranspose2d, 3, 1))
+        self.feature_shape = (32, w // 4) if self.one_d else (32, h // 4, w // 4)
         features = math.prod(self.feature_shape)
-        enc = [nn.Conv2d(c, 16, 3, stride=2, padding=1), nn.ReLU(),  # H -> H/2
-               nn.Conv2d(16, 32, 3, stride=2, padding=1), nn.ReLU()]  # H/2 -> H/4
-        dec = [nn.ConvTranspose2d(32, 16, 3, stride=2, padding=1, output_padding=1), nn.ReLU(),
-               nn.ConvTranspose2d(16, c, 3, stride=2, padding=1, output_padding=1)]
+        enc = [conv(c, 16, k, stride=2, padding=p), nn.ReLU(),  # H -> H/2
+               conv(16, 32, k, stride=2, padding=p), nn.ReLU()]  # H/2 -> H/4
+        dec = [transposed(32, 16, k, stride=2, padding=p, output_padding=1), nn.ReLU(),
+               transposed(16, c, k, stride=2, padding=p, output_padding=1)]
         if config.latent_dim is not None:
             enc += [nn.Flatten(), nn.Linear(features, config.latent_dim * (2 if config.variational else 1))]
             enc += _bottleneck(config)
@@ -120,6 +124,8 @@ class ConvAutoencoder(Autoencoder):
         self.output = _output_layer(config)
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
+        if self.one_d:
+            x = x.squeeze(2)  # (B, C, L)
         z = self.encoder(x)  # (B, latent_dim) or (B, 32, H/4, W/4)
         return z if self.config.latent_dim is not None else z.flatten(1)  # (B, code_dim)
 
@@ -127,7 +133,8 @@ class ConvAutoencoder(Autoencoder):
         """The decoder before its output activation."""
         if self.config.latent_dim is None:
             z = z.view(-1, *self.feature_shape)  # (B, 32, H/4, W/4)
-        return self.decoder(z)  # (B, C, H, W)
+        out = self.decoder(z)  # (B, C, H, W)
+        return out.unsqueeze(2) if self.one_d else out  # (B, C, 1, L) for a signal
 
 
 class MLPVAE(Variational, MLPAutoencoder):

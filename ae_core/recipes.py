@@ -232,3 +232,15 @@ def coder_spec(data: Dataset, k: int) -> RunSpec:
     about 13 s) stops 0.5 dB above PCA at 16 bytes; this one clears it by 1.6 dB (k = 32, 4 bits)."""
     return RunSpec(data.name, ModelConfig("mlp", data.image_shape, k, (512, 256), "linear"),
                    TrainConfig(epochs=40, batch_size=128, lr=3e-3))
+
+
+# --- signals: a 1-D denoising autoencoder for heartbeats -----------------------------------------
+
+def signal_denoise_spec(data: Dataset, kind: str = "signal_gaussian", level: float = 0.5, seed: int = 0,
+                        epochs: int = 20) -> RunSpec:
+    """The 1-D convolutional denoising autoencoder for beats (ae_core.beats): no bottleneck, as the
+    course's convolutional denoiser (Vincent et al., 2008: the noise, not a narrow code, keeps it from
+    copying), a linear output and the MSE for beats in standard-deviation units."""
+    model = ModelConfig("conv1d", data.image_shape, None, output="linear")
+    train = TrainConfig(epochs=epochs, batch_size=64, lr=3e-3, loss="mse", seed=seed)
+    return RunSpec(data.name, model, train, Corruption(kind, level), Rows(seed=seed))

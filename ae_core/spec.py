@@ -17,7 +17,7 @@ from .corruption import Corruption
 from .errors import SpecError, quote
 from .objectives import LOSSES
 
-ARCHS = ("mlp", "conv", "vq")
+ARCHS = ("mlp", "conv", "vq", "conv1d")  # conv1d: signals, image_shape (C, 1, length)
 BOTTLENECKS = ("linear", "relu", "sigmoid", "standardised")  # standardised: see models.Standardise
 PENALTIES = ("none", "l1", "rate", "contractive")  # sparse (L1 or target rate), contractive: ae_core.variants
 OUTPUTS = ("sigmoid", "linear")  # linear: unbounded data such as standardised table columns
@@ -47,7 +47,8 @@ class ModelConfig:
     `variational` builds a VAE whose loss weighs the KL term by `beta`. `penalty` adds a sparse
     or contractive term weighed by `weight` (`rate`: the target activation of the "rate" form).
     arch "vq" is a VQ-VAE (ae_core.variants): `downsample` stride-2 convolutions to a grid of
-    `latent_dim`-vectors, a codebook of `codebook` vectors, `weight` the commitment cost."""
+    `latent_dim`-vectors, a codebook of `codebook` vectors, `weight` the commitment cost. arch "conv1d"
+    is the convolutional model for signals, image_shape (C, 1, length): 1-D convolutions of width 7."""
 
     arch: str = "mlp"
     image_shape: tuple[int, int, int] = (1, 28, 28)
@@ -66,7 +67,8 @@ class ModelConfig:
     def __post_init__(self):
         self._check_types()
         if self.arch not in ARCHS:
-            raise SpecError(f"Architecture inconnue « {quote(self.arch)} » : choisissez « mlp », « conv » ou « vq ».")
+            raise SpecError(f"Architecture inconnue « {quote(self.arch)} » : choisissez « mlp », « conv », « vq » "
+                            "ou « conv1d ».")
         if self.bottleneck not in BOTTLENECKS:
             raise SpecError(f"Activation du goulot inconnue « {quote(self.bottleneck)} » : « linear », « relu », "
                             "« sigmoid » ou « standardised ».")
@@ -74,12 +76,15 @@ class ModelConfig:
             raise SpecError(f"Sortie inconnue « {quote(self.output)} » : « sigmoid » ou « linear ».")
         if len(self.image_shape) != 3 or min(self.image_shape) < 1:
             raise SpecError(f"La forme des images doit être (canaux, hauteur, largeur), reçu {self.image_shape}.")
-        if self.latent_dim is None and self.arch != "conv":
+        if self.latent_dim is None and self.arch not in ("conv", "conv1d"):
             raise SpecError("Seul le modèle convolutif peut se passer de taille de code (sans goulot).")
         if self.latent_dim is not None and self.latent_dim < 1:
             raise SpecError(f"La taille du code doit valoir au moins 1 (reçu : {self.latent_dim}).")
         if self.arch == "mlp" and (not self.hidden or min(self.hidden) < 1):
             raise SpecError(f"Il faut au moins une couche cachée de largeur positive (reçu : {self.hidden}).")
+        if self.arch == "conv1d" and (self.image_shape[1] != 1 or self.image_shape[2] % 4 or self.variational):
+            raise SpecError("Le modèle convolutif pour signaux prend des signaux (canaux, 1, longueur), une longueur "
+                            f"multiple de 4 et pas de code variationnel (reçu : {self.image_shape}).")
         if self.arch == "conv" and any(s % 4 for s in self.image_shape[1:]):
             raise SpecError("Le modèle convolutif divise deux fois la taille par 2 : hauteur et largeur "
                             f"doivent être multiples de 4 (reçu : {self.image_shape[1:]}).")
@@ -157,8 +162,9 @@ class ModelConfig:
             encoder += (heads - 1) * linear(widths[-2], self.latent_dim)
             decoder = sum(linear(b, a) for a, b in zip(widths, widths[1:]))
             return encoder + decoder
-        convs = linear(c * 9, 16) + linear(16 * 9, 32) + linear(32 * 9, 16) + linear(16 * 9, c)
-        features = 32 * (h // 4) * (w // 4)
+        kernel = 7 if self.arch == "conv1d" else 9  # a 1-D kernel of width 7, or 3 x 3
+        convs = linear(c * kernel, 16) + linear(16 * kernel, 32) + linear(32 * kernel, 16) + linear(16 * kernel, c)
+        features = 32 * (w // 4) * (1 if self.arch == "conv1d" else h // 4)
         return convs + (0 if self.latent_dim is None else linear(features, heads * self.latent_dim)
                         + linear(self.latent_dim, features))
 
@@ -168,7 +174,7 @@ class ModelConfig:
         if self.latent_dim is not None:
             return self.latent_dim
         c, h, w = self.image_shape
-        return 32 * (h // 4) * (w // 4)
+        return 32 * (w // 4) * (1 if self.arch == "conv1d" else h // 4)
 
 
 @dataclass(frozen=True)
