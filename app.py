@@ -23,6 +23,7 @@ PAGES = [
             icon=":material/casino:"),
     st.Page("pages/variantes.py", title="Variantes et compression", url_path="variantes",
             icon=":material/tune:"),
+    st.Page("pages/signaux.py", title="Signaux et sons", url_path="signaux", icon=":material/ecg_heart:"),
     st.Page("pages/synthese.py", title="Ce qu'il faut retenir du cours", url_path="synthese",
             icon=":material/checklist:"),
 ]

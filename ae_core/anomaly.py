@@ -135,3 +135,15 @@ def one_class_aucs(model: nn.Module, data: Dataset, split: OneClassSplit, latent
     return {"ae": roc_auc_score(y, ae), "pca": roc_auc_score(y, base["pca"]),
             "pca_chosen": roc_auc_score(y, chosen), "pca_k": k,
             "forest": roc_auc_score(y, base["isolation_forest"]), "false_alarms": float((ae[~y] > threshold).mean())}
+
+
+def class_aucs(scores: np.ndarray, labels: np.ndarray, normal: tuple[int, ...]) -> dict[int, float]:
+    """{class: ROC AUC of that class's rows against the normal rows} for each class outside `normal` present
+    in `labels` (N,): which kind of anomaly the scores find, and which they miss."""
+    from sklearn.metrics import roc_auc_score
+
+    s, y = _np(scores), _np(labels)
+    is_normal = np.isin(y, normal)
+    return {int(c): float(roc_auc_score(np.r_[np.zeros(is_normal.sum()), np.ones((y == c).sum())],
+                                        np.r_[s[is_normal], s[y == c]]))
+            for c in np.unique(y[~is_normal])}

@@ -18,16 +18,20 @@ from .signals import ECG_CLASSES, ECG_RATE, add_noise, ecg_beats, snr_db
 TUNING_BEATS = 300  # training beats the filters' grids are scored on (the grid search costs ~0.1 s per filter)
 
 
-def beat_dataset(n_train: int = 2000, n_test: int = 1000, seed: int = 0, abnormal: float = 0.1) -> Dataset:
+def beat_dataset(n_train: int = 2000, n_test: int = 1000, seed: int = 0, abnormal: float = 0.1,
+                 noise: float = 0.0) -> Dataset:
     """Synthetic beats (ae_core.signals.ecg_beats) as a Dataset of float rows (N, 1, 1, 140) in units of
     the training beats' standard deviation, labels the ECG classes; the last `n_test` rows are the test part
-    (beats drawn from another seed)."""
+    (beats drawn from another seed). `noise`: a recording's white noise, that many standard deviations,
+    on every beat (the data's name says it: a training on one never passes for a training on another)."""
     train, train_labels = ecg_beats(n_train, seed, abnormal)
     test, test_labels = ecg_beats(n_test, seed + 1, abnormal)
-    scale = float(train.std())
-    beats = torch.from_numpy(np.concatenate([train, test]) / scale).float()
+    beats = np.concatenate([train, test]) / float(train.std())
+    if noise:
+        beats = add_noise(beats, "gaussian", noise, ECG_RATE, seed + 2) / np.sqrt(1 + noise**2)  # std stays 1
     labels = torch.from_numpy(np.concatenate([train_labels, test_labels]))
-    return Dataset("ecg", beats.view(len(beats), 1, 1, -1), labels, ECG_CLASSES, n_train)
+    name = "ecg" if not noise else f"ecg_bruit_{noise:g}"
+    return Dataset(name, torch.from_numpy(beats).float().view(len(beats), 1, 1, -1), labels, ECG_CLASSES, n_train)
 
 
 def rows_of(data: Dataset, idx: torch.Tensor) -> np.ndarray:
@@ -50,6 +54,28 @@ def denoising_snr(model: torch.nn.Module | None, data: Dataset, train_idx: torch
         params, _ = tune_filter(name, clean_train, noisy_train)
         scores[name] = snr_db(clean, apply_filter(name, noisy, params)), params
     if model is not None:
-        out = reconstruct(model, torch.from_numpy(noisy).view(len(noisy), 1, 1, -1))
-        scores["autoencoder"] = snr_db(clean, out.flatten(1).numpy()), {}
+        scores["autoencoder"] = snr_db(clean, denoise(model, noisy)), {}
     return scores
+
+
+def denoise(model: torch.nn.Module, noisy: np.ndarray) -> np.ndarray:
+    """The autoencoder's output (N, L) for noisy beats (N, L)."""
+    return reconstruct(model, torch.from_numpy(noisy).float().view(len(noisy), 1, 1, -1)).flatten(1).numpy()
+
+
+def autoencoder_snr(model: torch.nn.Module, data: Dataset, test_idx: torch.Tensor, kind: str, level: float,
+                    seed: int = 1) -> float:
+    """The autoencoder's SNR (dB) on the test beats with the noise denoising_snr draws for the same `seed`."""
+    clean = rows_of(data, test_idx)
+    return snr_db(clean, denoise(model, add_noise(clean, SIGNAL_NOISES[kind], level, ECG_RATE, seed)))
+
+
+def snr_curve(model: torch.nn.Module | None, data: Dataset, train_idx: torch.Tensor, test_idx: torch.Tensor,
+              kind: str, levels: list[float]) -> dict[str, list[float]]:
+    """{method: SNR (dB) at each of `levels`}, as denoising_snr measures it, the filters tuned again at each level
+    (the autoencoder keeps the noise level it was trained at)."""
+    curves: dict[str, list[float]] = {}
+    for level in levels:
+        for method, (snr, _) in denoising_snr(model, data, train_idx, test_idx, kind, level).items():
+            curves.setdefault(method, []).append(snr)
+    return curves

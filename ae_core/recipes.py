@@ -244,3 +244,13 @@ def signal_denoise_spec(data: Dataset, kind: str = "signal_gaussian", level: flo
     model = ModelConfig("conv1d", data.image_shape, None, output="linear")
     train = TrainConfig(epochs=epochs, batch_size=64, lr=3e-3, loss="mse", seed=seed)
     return RunSpec(data.name, model, train, Corruption(kind, level), Rows(seed=seed))
+
+
+def beat_anomaly_spec(data: Dataset, contamination: float = 0.0, seed: int = 0) -> RunSpec:
+    """The 1-D convolutional autoencoder with a code of 8 numbers, trained on normal beats only (and a
+    share `contamination` of abnormal ones, then with a robust loss that leaves out each batch's 20 %
+    worst-reconstructed beats); its reconstruction error is the anomaly score."""
+    rows = Rows(normal=(0,), contamination=contamination, val_fraction=0.1, seed=seed)
+    model = ModelConfig("conv1d", data.image_shape, 8, output="linear")
+    train = TrainConfig(epochs=30, batch_size=64, lr=3e-3, loss="mse", seed=seed, trim=0.2 if contamination else 0.0)
+    return RunSpec(data.name, model, train, rows=rows)

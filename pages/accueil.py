@@ -6,7 +6,7 @@ from ae_core import ModelConfig
 from ae_core.describe import architecture_dot
 from ui.fmt import model_summary
 from ui.lesson import closing_ui, lesson_text, lesson_ui, quiz_results_ui, quiz_score
-from ui.sections.accueil import CLASS_PATHS, plan_minutes
+from ui.sections.accueil import CLASS_PATHS, EXTRA_STEPS, plan_minutes
 from ui.shell import route_through_app
 from ui.state import current_dataset, current_model
 
@@ -20,6 +20,8 @@ USES = [
      ":material/troubleshoot:"),
     ("Compression : des octets contre la qualité, face à l'ACP et au JPEG", "pages/variantes.py",
      ":material/compress:"),
+    ("Signaux : débruiter un battement de cœur face aux filtres classiques, repérer les battements anormaux",
+     "pages/signaux.py", ":material/ecg_heart:"),
 ]
 PATH = [
     ("1. Entraîner un premier autoencodeur et regarder ses reconstructions", "pages/entrainer.py"),
@@ -28,6 +30,7 @@ PATH = [
     ("4. Repérer les intrus grâce à l'erreur de reconstruction", "pages/anomalies.py"),
     ("5. Générer de nouvelles images avec un VAE", "pages/generer.py"),
     ("6. Comparer les variantes et compresser en octets", "pages/variantes.py"),
+    ("7. Passer des images aux signaux : un battement de cœur", "pages/signaux.py"),
 ]
 
 route_through_app()
@@ -66,6 +69,9 @@ for tab, path in zip(st.tabs(list(CLASS_PATHS)), CLASS_PATHS.values()):
             st.page_link(target, label=f"{plan_minutes(target)}\u00a0min — {what}", query_params=params or None)
         st.caption(f"{sum(map(plan_minutes, [t for t, _, _ in path]))}\u00a0minutes de pages, le reste pour "
                    "discuter\u202f; chaque lien ouvre la page avec ses réglages, à projeter en mode classe.")
+st.markdown("**En complément**, pour une séance de plus ou un travail à la maison\u202f:")
+for target, params, what in EXTRA_STEPS:
+    st.page_link(target, label=f"{plan_minutes(target)}\u00a0min — {what}", query_params=params or None)
 
 lesson_ui("accueil")
 with st.expander("Glossaire français – anglais", icon=":material/translate:"):

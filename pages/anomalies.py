@@ -1,6 +1,5 @@
 """Détection d'anomalies: reconstruction error as a score, thresholds, ROC/PR, baselines, own data."""
 
-import numpy as np
 import pandas as pd
 import streamlit as st
 from sklearn.metrics import roc_auc_score
@@ -11,12 +10,12 @@ from ae_core.readers import scored_csv
 from ae_core.recipes import one_class_spec, table_spec
 from ae_core.rows import one_class_rows
 from ui.address import Setting, apply_address, control, integer, integers, link_ui
-from ui.charts import histogram, plot, roc_pr_figures
+from ui.anomaly import comparison_ui, curves_ui, decision_ui, preset_value, threshold_ui
+from ui.charts import histogram, plot
 from ui.fmt import fr
 from ui.images import gallery
 from ui.lesson import closing_ui, lesson_ui, outcome_ui, prediction_ui
 from ui.live import last_run, train_ui
-from ui.sections.anomalies import comparison_ui, decision_ui, preset_value, threshold_ui
 from ui.shell import route_through_app
 from ui.state import current_dataset, get_dataset, memo, persist, state
 from ui.upload import image_score_ui, table_ui
@@ -28,15 +27,6 @@ def image_baselines(dataset: str, normal: tuple[int, ...], contamination: float,
     sp = one_class_rows(data, one_class_spec(data, normal, contamination, k, seed).rows)
     train, test = data.images[sp.train_idx], data.images[sp.test_idx]
     return baseline_scores(train, test, k, seed), chosen_pca_scores(train, data.images[sp.reference_idx], test)
-
-
-def curves_ui(key: str, s: np.ndarray, y: np.ndarray, threshold: float) -> None:
-    roc, pr = roc_pr_figures(s, y, threshold)
-    c1, c2 = st.columns(2)
-    plot(c1, roc, key=f"{key}_roc", caption="Chaque seuil possible donne un point : plus la courbe monte vite "
-        "vers le coin en haut à gauche, mieux les scores séparent anomalies et normaux.")
-    plot(c2, pr, key=f"{key}_pr", caption="La précision (part des alertes justes) selon le rappel (part des "
-        "anomalies trouvées) ; le point rouge est votre seuil.")
 
 
 def images_section() -> None:

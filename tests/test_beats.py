@@ -6,9 +6,12 @@ import pytest
 import torch
 
 from ae_core import Corruption, ModelConfig, SpecError, build_model, build_trainer, count_parameters
+from ae_core.anomaly import class_aucs, one_class_aucs, scores
 from ae_core.beats import beat_dataset, denoising_snr
-from ae_core.recipes import signal_denoise_spec
+from ae_core.recipes import beat_anomaly_spec, signal_denoise_spec
+from ae_core.rows import one_class_rows
 from ae_core.signals import BEAT_SAMPLES, ECG_CLASSES
+from tests.claims import check_claim
 from tests.conftest import trained
 
 
@@ -70,4 +73,48 @@ def test_the_denoising_autoencoder_beats_every_tuned_filter_on_synthetic_beats(k
     scores = denoising_snr(trainer.model.eval(), data, trainer.train_idx, trainer.val_idx, kind, 0.5)
     print(f"FIGURE beats {kind} at 0.5: " + ", ".join(f"{m} {s:.1f} dB {p}" for m, (s, p) in scores.items()))
     best_filter = max(scores[m][0] for m in ("moving_average", "savitzky_golay", "kalman"))
+    if kind == "signal_gaussian":  # the page's default noise, quoted by its lesson
+        check_claim("signaux_denoise", ae=scores["autoencoder"][0], filter=best_filter)
     assert scores["autoencoder"][0] > best_filter > scores["noisy"][0]
+
+
+def _denoising(kind: str, level: float) -> dict[str, tuple[float, dict]]:
+    data = beat_dataset()
+    trainer = trained(signal_denoise_spec(data, kind, level), data)
+    return denoising_snr(trainer.model.eval(), data, trainer.train_idx, trainer.val_idx, kind, level)
+
+
+def _gap(scores: dict) -> float:
+    """The autoencoder's lead over the best tuned filter, in dB."""
+    return scores["autoencoder"][0] - max(scores[m][0] for m in ("moving_average", "savitzky_golay", "kalman"))
+
+
+@pytest.mark.slow
+def test_the_signal_pages_denoising_exercises_as_the_lesson_says():
+    white, clicks, hum = _denoising("signal_gaussian", 0.5), _denoising("clicks", 0.5), _denoising("hum", 0.25)
+    print(f"FIGURE beats exercises: lead white {_gap(white):.1f} dB, clicks {_gap(clicks):.1f} dB, "
+          f"hum at 0.25 {_gap(hum):.1f} dB")
+    assert _gap(white) >= 2  # « plusieurs décibels »
+    assert _gap(clicks) > _gap(white) + 2  # « l'écart se creuse bien davantage »
+    assert hum["savitzky_golay"][0] > hum["autoencoder"][0]  # « Savitzky–Golay bat l'autoencodeur »
+
+
+def _one_class(noise: float, contamination: float) -> tuple[dict, dict]:
+    data = beat_dataset(noise=noise)
+    spec = beat_anomaly_spec(data, contamination)
+    model, split = trained(spec, data).model.eval(), one_class_rows(data, spec.rows)
+    per_class = class_aucs(scores(model, data.images[split.test_idx]), data.labels[split.test_idx], (0,))
+    return one_class_aucs(model, data, split, 8), per_class
+
+
+@pytest.mark.slow
+def test_the_signal_pages_anomaly_exercises_as_the_lesson_says():
+    clean, _ = _one_class(0.2, 0.0)  # the page's defaults
+    dirty, _ = _one_class(0.2, 0.05)
+    noisy, per_class = _one_class(0.4, 0.0)
+    print(f"FIGURE beats anomalies: AUC autoencoder / PCA-8 {clean['ae']:.3f} / {clean['pca']:.3f} clean, "
+          f"{dirty['ae']:.3f} / {dirty['pca']:.3f} with 5 % contamination; at recording noise 0.4 per class "
+          + ", ".join(f"{ECG_CLASSES[c]} {auc:.3f}" for c, auc in per_class.items()))
+    assert min(clean["ae"], clean["pca"]) >= 0.99 and abs(clean["ae"] - clean["pca"]) < 0.01  # a tie
+    assert dirty["ae"] >= 0.99 and dirty["pca"] < dirty["ae"] - 0.1  # PCA « recule nettement »
+    assert min(per_class, key=per_class.get) == ECG_CLASSES.index("Onde P absente")

@@ -135,7 +135,7 @@ def test_every_claim_is_quoted_named_on_its_dataset_and_held_by_its_test():
     assert used == set(table), f"claims no lesson quotes: {sorted(set(table) - used)}"
     for key, claim in table.items():
         assert set(claim) - set(ranges(claim)) <= {"text", "test", "on"} and ranges(claim), key
-        assert claim.get("on") in (None, "«\u202fChiffres\u202f»", "MNIST"), key
+        assert claim.get("on") in (None, "«\u202fChiffres\u202f»", "MNIST", "battements simulés"), key
         for m in filter(is_counted, NUMBER.finditer(MATH_CODE.sub(" ", claim["text"]))):
             value = float(re.sub(r"[\u202f\u00a0 ]", "", digits_of(m)).replace(",", "."))
             assert any(low <= value <= high for low, high in ranges(claim).values()), \

@@ -63,7 +63,7 @@ def test_images_training_then_threshold_and_presets(at):
     assert before["Rappel"][0] > 0.5  # digits: one digit against the nine others is easy
     assert before["Fausses alertes"][0] == pytest.approx(100 * confusion_at(test_s, y, slider.value).fpr, abs=0.1)
 
-    steps = np.linspace(0.0, max(test_s.max(), ref_s.max()), 201)  # the slider's steps (ui/sections/anomalies.py)
+    steps = np.linspace(0.0, max(test_s.max(), ref_s.max()), 201)  # the slider's steps (ui/anomaly.py)
     higher = float(steps[steps >= np.percentile(test_s, 99)][0])
     slider.set_value(higher).run()
     after = metrics(at)

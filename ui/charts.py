@@ -150,6 +150,26 @@ def noise_curve_figure(levels, curves: dict[str, list[float]], level: float) -> 
     return layout(fig, 360, xaxis_title="niveau de bruit", yaxis_title="PSNR (dB)")
 
 
+# --- signals ----------------------------------------------------------------------------------
+
+def signal_figure(traces: dict[str, np.ndarray], rate: float, title: str = "") -> go.Figure:
+    """Signals (L,) overlaid against time in milliseconds, the first drawn thickest (the reference)."""
+    fig = go.Figure()
+    for i, (name, y) in enumerate(traces.items()):
+        t = (np.arange(len(y)) * 1000 / rate).tolist()
+        fig.add_scatter(x=t, y=np.asarray(y, dtype=float).tolist(), name=name, mode="lines",
+                        line=dict(width=3 if i == 0 else 1.5, color=COLORS[i % len(COLORS)]))
+    fig.update_layout(title=title)
+    return layout(fig, 320, xaxis_title="temps (ms)", yaxis_title="amplitude (écarts types)")
+
+
+def snr_curve_figure(levels: list[float], curves: dict[str, list[float]], level: float) -> go.Figure:
+    """SNR (dB) of each method against the noise level, the current level marked."""
+    fig = go.Figure([go.Scatter(x=levels, y=v, name=name, mode="lines+markers") for name, v in curves.items()])
+    fig.add_vline(x=level, line_dash="dot", line_color="grey")
+    return layout(fig, 340, xaxis_title="niveau de bruit (en écarts types du signal)", yaxis_title="SNR (dB)")
+
+
 # --- anomalies --------------------------------------------------------------------------------
 
 def histogram(values: np.ndarray, is_anomaly: np.ndarray | None, threshold: float, log_x: bool) -> go.Figure:

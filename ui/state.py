@@ -25,6 +25,7 @@ from ae_core import (
     save_checkpoint,
     train_val_split,
 )
+from ae_core.beats import beat_dataset
 from ae_core.checkpoint import check_outputs
 from ae_core.data import DEFAULT_DATASET
 from ui import saved
@@ -37,6 +38,13 @@ state = st.session_state
 @st.cache_resource(show_spinner="Chargement du jeu de données…")
 def _load(name: str) -> Dataset:
     return load_dataset(name)  # shared by every session, never mutated
+
+
+@st.cache_resource
+def beats(noise: float = 0.0) -> Dataset:
+    """The synthetic heartbeats (ae_core.beats): 2,000 training and 1,000 test beats, with a recording's white
+    noise of `noise` standard deviations, shared by every session."""
+    return beat_dataset(noise=noise)
 
 
 @st.cache_resource

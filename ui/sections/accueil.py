@@ -16,12 +16,15 @@ STEPS = {
     "generer": ("pages/generer.py", {}, "générer avec un VAE (le compromis β, lancé une fois par l'enseignant)"),
     "variantes": ("pages/variantes.py", {}, "variantes et compression (les balayages, lancés par l'enseignant)"),
     "synthese": ("pages/synthese.py", {}, "ce qu'il faut retenir"),
+    "signaux": ("pages/signaux.py", {}, "des images aux signaux : un battement de cœur débruité et classé"),
 }
 CLASS_PATHS = {length: [STEPS[name] for name in names.split()] for length, names in {
     "1 heure": "accueil entrainer debruitage synthese",
     "2 heures": "accueil entrainer espace_latent debruitage anomalies synthese",
     "3 heures": "accueil entrainer espace_latent debruitage anomalies generer variantes synthese",
 }.items()}
+# Pages beyond the longest path (its pages fill three hours): for another session or work at home.
+EXTRA_STEPS = [STEPS["signaux"]]
 
 
 def plan_minutes(target: str) -> int:

@@ -1,5 +1,6 @@
-"""The anomaly page's sections: a threshold with presets, the decisions it makes, the comparison with the
-baselines (galleries: ui.images)."""
+"""Anomaly detection by reconstruction error, as the anomaly and signal pages show it: a threshold with
+presets, the decisions it makes, the ROC and PR curves, the comparison with the baselines (galleries:
+ui.images)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import streamlit as st
 from sklearn.metrics import average_precision_score, roc_auc_score
 
 from ae_core.anomaly import confusion_at, threshold_mean_std, threshold_percentile
+from ui.charts import plot, roc_pr_figures
 from ui.fmt import fr
 from ui.lesson import lesson_text
 from ui.state import state
@@ -58,8 +60,10 @@ def decision_ui(s: np.ndarray, is_anomaly: np.ndarray, threshold: float) -> None
                         "Le 95ᵉ centile vise 100 − 95 = 5\u202f%.")
 
 
-def comparison_ui(y: np.ndarray, autoencoder: np.ndarray, baselines: dict[str, np.ndarray]) -> None:
-    """The AUC and AP of the autoencoder and of each baseline on the same test rows, and which wins."""
+def comparison_ui(y: np.ndarray, autoencoder: np.ndarray, baselines: dict[str, np.ndarray],
+                  why_baseline: str = "anomalies_acp") -> None:
+    """The AUC and AP of the autoencoder and of each baseline on the same test rows, and which wins;
+    `why_baseline` names the lesson text that explains a baseline's win."""
     rows = {"Autoencodeur": autoencoder, **baselines}
     auc = {name: roc_auc_score(y, s) for name, s in rows.items()}
     st.markdown("**Comparaison sur la même séparation des données**")
@@ -77,4 +81,14 @@ def comparison_ui(y: np.ndarray, autoencoder: np.ndarray, baselines: dict[str, n
                    f"{fr(max(list(auc.values())[1:]), '.3f')} pour la meilleure des références.")
     else:
         st.info(f"Ici, «\u202f{top[0]}\u202f» gagne (AUC {fr(auc[top[0]], '.3f')} contre "
-                f"{fr(auc['Autoencodeur'], '.3f')} pour l'autoencodeur). " + lesson_text("anomalies_acp"))
+                f"{fr(auc['Autoencodeur'], '.3f')} pour l'autoencodeur). " + lesson_text(why_baseline))
+
+
+def curves_ui(key: str, s: np.ndarray, y: np.ndarray, threshold: float) -> None:
+    """ROC and precision-recall curves side by side, the threshold marked on both."""
+    roc, pr = roc_pr_figures(s, y, threshold)
+    c1, c2 = st.columns(2)
+    plot(c1, roc, key=f"{key}_roc", caption="Chaque seuil possible donne un point : plus la courbe monte vite "
+        "vers le coin en haut à gauche, mieux les scores séparent anomalies et normaux.")
+    plot(c2, pr, key=f"{key}_pr", caption="La précision (part des alertes justes) selon le rappel (part des "
+        "anomalies trouvées) ; le point rouge est votre seuil.")
