@@ -237,13 +237,20 @@ def coder_spec(data: Dataset, k: int) -> RunSpec:
 # --- signals: a 1-D denoising autoencoder for heartbeats -----------------------------------------
 
 def signal_denoise_spec(data: Dataset, kind: str = "signal_gaussian", level: float = 0.5, seed: int = 0,
-                        epochs: int = 20) -> RunSpec:
+                        epochs: int = 20, rate: int = 200) -> RunSpec:
     """The 1-D convolutional denoising autoencoder for beats (ae_core.beats): no bottleneck, as the
     course's convolutional denoiser (Vincent et al., 2008: the noise, not a narrow code, keeps it from
-    copying), a linear output and the MSE for beats in standard-deviation units."""
+    copying), a linear output and the MSE for beats in standard-deviation units. `rate`: the signal's
+    sampling rate in Hz (the mains hum is at 50 Hz)."""
     model = ModelConfig("conv1d", data.image_shape, None, output="linear")
     train = TrainConfig(epochs=epochs, batch_size=64, lr=3e-3, loss="mse", seed=seed)
-    return RunSpec(data.name, model, train, Corruption(kind, level), Rows(seed=seed))
+    return RunSpec(data.name, model, train, Corruption(kind, level, rate=rate), Rows(seed=seed))
+
+
+def sound_denoise_spec(data: Dataset, kind: str = "signal_gaussian", level: float = 0.5, seed: int = 0) -> RunSpec:
+    """The same denoiser on windows of sound at 8 kHz (ae_core.sound_windows): 10 passes over about 2,500
+    windows of 40 synthetic sounds."""
+    return signal_denoise_spec(data, kind, level, seed, epochs=10, rate=8000)
 
 
 def beat_anomaly_spec(data: Dataset, contamination: float = 0.0, seed: int = 0) -> RunSpec:

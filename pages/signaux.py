@@ -1,17 +1,18 @@
-"""Signaux et sons: an autoencoder on heartbeats, denoising against tuned classical filters, then abnormal beats."""
+"""Signaux et sons: an autoencoder on heartbeats, denoising against tuned classical filters, abnormal beats,
+then sounds to listen to."""
 
 import streamlit as st
 
 from ae_core.filters import FILTERS
-from ae_core.recipes import beat_anomaly_spec, signal_denoise_spec
+from ae_core.recipes import beat_anomaly_spec, signal_denoise_spec, sound_denoise_spec
 from ae_core.signals import ECG_RATE
 from ui.address import Setting, apply_address, choice, control, link_ui
 from ui.fmt import fr, fr_2dp, slider_values
 from ui.lesson import closing_ui, lesson_ui, outcome_ui, prediction_ui
 from ui.live import finished, train_ui
-from ui.sections.signaux import KINDS, anomaly_ui, denoising_ui
+from ui.sections.signaux import KINDS, anomaly_ui, denoising_ui, sound_ui
 from ui.shell import route_through_app
-from ui.state import beats, persist, state
+from ui.state import beats, persist, sounds, state
 
 CONTAMINATIONS = [0.0, 0.05, 0.1]
 NOISE_LEVELS = [0.0, 0.2, 0.4]
@@ -69,23 +70,50 @@ def anomaly_section() -> dict[str, str]:
     return {"auc_ae": fr(aucs["ae"], ".3f"), "auc_pca": fr(aucs["pca"], ".3f")}
 
 
+def sound_section() -> dict[str, str]:
+    st.header("Débruiter un son")
+    cols = st.columns(2)
+    kind = control("signaux", SETTINGS, "st", cols[0].segmented_control, "Type de bruit du son", list(KINDS),
+                   format_func=KINDS.get, required=True)
+    level = control("signaux", SETTINGS, "sn", cols[1].select_slider, "Niveau de bruit du son",
+                    slider_values(0.05, 1.0), format_func=fr_2dp)
+    sound_set = sounds()
+    train_ui("signaux_sound", sound_denoise_spec(sound_set.data, kind, level), sound_set.data,
+             start_label="Entraîner le débruiteur de sons")
+    run = finished("signaux_sound", sound_set.data.name)
+    if run is None:
+        st.caption(f"{len(sound_set.train)} notes et voyelles synthétiques d'une seconde à 8 000\u00a0Hz, "
+                   "découpées en fenêtres de 32\u00a0ms, pour l'entraînement ; "
+                   f"{len(sound_set.test)} autres pour le test, à écouter.")
+        return {}
+    results = sound_ui(run)
+    best = max(FILTERS, key=results.get)
+    return {"snr_sound_ae": fr(results["autoencoder"], ".1f"), "snr_sound_filter": fr(results[best], ".1f"),
+            "sound_filter": FILTERS[best]}
+
+
 route_through_app()
 st.title("Signaux et sons")
 lesson_ui("signaux")
 data = beats()
-persist(signaux_noise="signal_gaussian", signaux_level=0.5, signaux_contamination=0.0, signaux_recording=0.2)
+persist(signaux_noise="signal_gaussian", signaux_level=0.5, signaux_contamination=0.0, signaux_recording=0.2,
+        signaux_sound_noise="signal_gaussian", signaux_sound_level=0.5)
 SETTINGS = {"t": Setting("signaux_noise", choice(list(KINDS))),
             "n": Setting("signaux_level", choice(slider_values(0.05, 1.0))),
             "c": Setting("signaux_contamination", choice(CONTAMINATIONS)),
-            "b": Setting("signaux_recording", choice(NOISE_LEVELS))}
+            "b": Setting("signaux_recording", choice(NOISE_LEVELS)),
+            "st": Setting("signaux_sound_noise", choice(list(KINDS))),
+            "sn": Setting("signaux_sound_level", choice(slider_values(0.05, 1.0)))}
 apply_address("signaux", SETTINGS)
 st.caption(f"Cette page a ses propres données : {fr(data.n_train, ',d')} battements de cœur simulés pour "
            f"l'entraînement et {fr(len(data) - data.n_train, ',d')} pour le test, échantillonnés à {ECG_RATE}\u00a0Hz "
            "(le jeu choisi dans la barre latérale ne s'y applique pas).")
-tab_noise, tab_anomaly = st.tabs(["Débruitage", "Battements anormaux"])
+tab_noise, tab_anomaly, tab_sound = st.tabs(["Débruitage", "Battements anormaux", "Sons"])
 with tab_noise:
     run_values = denoising_section(data)
 with tab_anomaly:
     run_values |= anomaly_section()
+with tab_sound:
+    run_values |= sound_section()
 link_ui("signaux", SETTINGS)
 closing_ui("signaux", run=run_values)

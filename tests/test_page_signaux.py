@@ -11,10 +11,11 @@ PAGE = "pages/signaux.py"
 def test_page_renders_before_any_training():
     at = app(PAGE)
     assert at.title[0].value == "Signaux et sons"
-    assert [t.label for t in at.tabs] == ["Débruitage", "Battements anormaux"]
+    assert [t.label for t in at.tabs] == ["Débruitage", "Battements anormaux", "Sons"]
     assert any("battements de cœur simulés" in c.value for c in at.caption)
     labels = {b.label for b in at.button}
-    assert {"Entraîner l'autoencodeur débruiteur", "Entraîner sur les battements normaux"} <= labels
+    assert {"Entraîner l'autoencodeur débruiteur", "Entraîner sur les battements normaux",
+            "Entraîner le débruiteur de sons"} <= labels
     assert at.segmented_control(key="signaux_noise").value == "signal_gaussian"
 
 
@@ -48,3 +49,19 @@ def test_a_denoiser_then_a_one_class_model_trained_on_the_page(monkeypatch):
     assert len(per_class) == 4 and per_class["AUC"].between(0, 1).all()
     assert any("AUC" in m.value and "ACP à 8 composantes" in m.value
                for m in [*at.success, *at.error, *at.info, *at.warning])
+
+
+@pytest.mark.slow
+def test_a_sound_denoiser_trained_on_the_page_is_heard_in_every_version(monkeypatch):
+    short_recipes(monkeypatch, "sound_denoise_spec", epochs=2)
+    at = app(PAGE)
+    click(at, "Entraîner le débruiteur de sons")
+    train_to_end(at, "signaux_sound")
+    assert not at.exception
+    table = next(d.value for d in at.dataframe if "SNR moyen (dB)" in d.value.columns)
+    assert list(table.index) == ["Son bruité", "Moyenne glissante", "Savitzky–Golay", "Lisseur de Kalman",
+                                 "Autoencodeur débruiteur"]
+    players = at.get("audio")
+    assert len(players) == 6  # clean, noisy, three filters, the autoencoder
+    at.selectbox(key="signaux_sound_pick").set_value(3).run()  # another sound: the players follow
+    assert not at.exception and len(at.get("audio")) == 6

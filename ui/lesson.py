@@ -208,8 +208,8 @@ def prediction_ui(page_id: str, run_key: str, started: bool) -> None:
         return
     for (i, q), col in zip(predictions, st.columns(len(predictions)) if len(predictions) > 1 else [st], strict=True):
         with col.container(border=True, key=f"predict_{page_id}_{i}"):
-            st.badge("Prédiction", icon=":material/psychology_alt:", color="violet")
-            st.radio(q["question"], range(len(q["choices"])), index=None,
+            # The badge inside the label: no extra line on a phone, and screen readers hear « Prédiction ».
+            st.radio(f":violet-badge[Prédiction] {q['question']}", range(len(q["choices"])), index=None,
                      format_func=lambda j, q=q: q["choices"][j], key=f"quiz_{page_id}_{i}", disabled=started,
                      on_change=callback(_record_answer), args=(page_id, i),
                      help="Facultatif. Répondez avant de lancer : votre réponse est figée au départ, "

@@ -99,7 +99,8 @@ section[role="dialog"]:not(:has([data-testid="stVerticalBlock"])) h2[slot="title
 [data-testid="stSidebarNavLink"] { height: auto; }
 /* The experiment within reach: less empty space above the title than Streamlit's 6rem. */
 [data-testid="stMainBlockContainer"] { padding-top: 3.5rem; }
-@media (max-width: 640px) { [data-testid="stMainBlockContainer"] h1 { font-size: 2rem; } }
+@media (max-width: 640px) { [data-testid="stMainBlockContainer"] h1 { font-size: 2rem; }
+  [data-testid="stMain"] [data-testid="stVerticalBlock"] { gap: 0.6rem; } }
 </style>"""
 
 

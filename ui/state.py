@@ -28,6 +28,7 @@ from ae_core import (
 from ae_core.beats import beat_dataset
 from ae_core.checkpoint import check_outputs
 from ae_core.data import DEFAULT_DATASET
+from ae_core.sound_windows import SoundSet, sound_set
 from ui import saved
 
 state = st.session_state
@@ -45,6 +46,12 @@ def beats(noise: float = 0.0) -> Dataset:
     """The synthetic heartbeats (ae_core.beats): 2,000 training and 1,000 test beats, with a recording's white
     noise of `noise` standard deviations, shared by every session."""
     return beat_dataset(noise=noise)
+
+
+@st.cache_resource
+def sounds() -> SoundSet:
+    """The synthetic notes and vowels (ae_core.sound_windows) and their windows, shared by every session."""
+    return sound_set()
 
 
 @st.cache_resource

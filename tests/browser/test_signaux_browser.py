@@ -1,5 +1,6 @@
 """Browser journey on « Signaux et sons »: train the beat denoiser at its defaults, read the SNR table and
-the beat chart, then train on normal beats and read the anomaly results."""
+the beat chart, train on normal beats and read the anomaly results, then train the sound denoiser and find
+a player with a source for each version of a sound."""
 
 import pytest
 
@@ -28,3 +29,13 @@ def test_denoise_a_heartbeat_then_find_the_abnormal_ones(page):
     assert panel.get_by_text("Onde P absente").count() >= 1
     assert page.get_by_test_id("stException").count() == 0
     shot(page, "signaux_anomalies")
+
+    page.get_by_role("tab", name="Sons").click()
+    panel = page.get_by_role("tabpanel", name="Sons")
+    panel.get_by_role("button", name="Entraîner le débruiteur de sons").click()
+    players = panel.locator("audio")
+    players.nth(5).wait_for(state="attached", timeout=240_000)  # clean, noisy, three filters, the autoencoder
+    wait_ready(page)
+    sources = [players.nth(i).get_attribute("src") for i in range(6)]
+    assert all(sources) and len(set(sources)) == 6  # six different sounds to hear
+    shot(page, "signaux_sons")

@@ -1,4 +1,5 @@
-"""The signal page's sections: denoising heartbeats against tuned filters, and abnormal heartbeats."""
+"""The signal page's sections: denoising heartbeats against tuned filters, abnormal heartbeats, and
+denoising sounds to listen to."""
 
 from __future__ import annotations
 
@@ -14,15 +15,19 @@ from ae_core.beats import autoencoder_snr, denoise, denoising_snr, rows_of, snr_
 from ae_core.corruption import SIGNAL_NOISES
 from ae_core.filters import FILTERS, apply_filter
 from ae_core.rows import one_class_rows
-from ae_core.signals import ECG_RATE, NOISES, add_noise
+from ae_core.signals import ECG_RATE, add_noise, snr_db
+from ae_core.sound import SOUND_RATE, peak_normalise, to_wav_bytes
+from ae_core.sound_windows import sound_snr, tuned_filters, versions
 from ui.anomaly import comparison_ui, curves_ui, decision_ui, threshold_ui
 from ui.charts import histogram, plot, signal_figure, snr_curve_figure
 from ui.fmt import fr
 from ui.live import Run
-from ui.state import beats, memo
+from ui.state import beats, memo, sounds
 
-# The page's noise kinds: keys of ae_core.corruption.SIGNAL_NOISES, labels of ae_core.signals.NOISES.
-KINDS = {"signal_gaussian": "Bruit blanc (gaussien)", "hum": NOISES["hum"], "clicks": NOISES["clicks"]}
+# The page's noise kinds (keys of ae_core.corruption.SIGNAL_NOISES) and their French labels.
+KINDS = {"signal_gaussian": "Bruit blanc", "hum": "Secteur (50\u00a0Hz)", "clicks": "Clics"}  # short: a phone's width
+SAID = {"signal_gaussian": "un bruit blanc gaussien", "hum": "le ronflement du secteur à 50\u00a0Hz",
+        "clicks": "des clics"}
 METHODS = {"noisy": "Battement bruité", **FILTERS, "autoencoder": "Autoencodeur débruiteur"}
 CURVE_LEVELS = [0.25, 0.5, 0.75, 1.0]
 CURVE_BEATS = 300  # test beats of the SNR curve
@@ -51,7 +56,7 @@ def denoising_ui(data: Dataset, run: Run) -> dict[str, tuple[float, dict]]:
                           "réglage choisi sur l'entraînement": [_params(results[m][1]) for m in METHODS]},
                          index=list(METHODS.values()))
     st.dataframe(table.style.format({"SNR (dB)": "{:.1f}"}, decimal=","))
-    st.caption(f"Sur les {fr(len(trainer.val_idx), ',d')} battements de test, {KINDS[c.kind].lower()} de niveau "
+    st.caption(f"Sur les {fr(len(trainer.val_idx), ',d')} battements de test, avec {SAID[c.kind]} de niveau "
                f"{fr(c.level, '.2f')}. Plus haut, c'est plus fidèle au battement propre.")
     i = st.number_input(f"Battement de test à afficher (0 à {len(trainer.val_idx) - 1})", 0,
                         len(trainer.val_idx) - 1, 0, key="signaux_beat")
@@ -61,7 +66,7 @@ def denoising_ui(data: Dataset, run: Run) -> dict[str, tuple[float, dict]]:
     traces = {"propre": clean[0], "bruité": noisy[0], FILTERS[best]: apply_filter(best, noisy, results[best][1])[0],
               "autoencodeur": denoise(trainer.model.eval(), noisy)[0]}
     plot(st, signal_figure(traces, ECG_RATE), key="signaux_beat_chart",
-         caption=f"Le battement n° {i} propre (trait épais), bruité, puis nettoyé par le meilleur filtre réglé "
+         caption=f"Le battement n°\u00a0{i} propre (trait épais), bruité, puis nettoyé par le meilleur filtre réglé "
                  f"({FILTERS[best]}) et par l'autoencodeur.")
     curves = memo("signaux_curve", trainer.spec, lambda: snr_curve(
         trainer.model.eval(), data, trainer.train_idx, trainer.val_idx[:CURVE_BEATS], c.kind, CURVE_LEVELS))
@@ -110,3 +115,42 @@ def anomaly_ui(data: Dataset, run: Run) -> dict[str, float]:
     plot(st, signal_figure(traces, ECG_RATE), key="signaux_top_chart",
          caption="Les trois battements de test aux scores les plus élevés, avec leur vraie classe.")
     return {"ae": roc_auc_score(y, test_s), "pca": roc_auc_score(y, base["pca"])}
+
+
+# --- sounds ------------------------------------------------------------------------------------
+
+@st.cache_data(show_spinner="Réglage des filtres sur les sons d'entraînement…", max_entries=16)
+def sound_filters(kind: str, level: float) -> tuple[dict[str, dict], dict[str, float]]:
+    """Each filter's parameters tuned on noisy training windows, and the SNRs they give on the test sounds."""
+    params = tuned_filters(sounds(), kind, level)
+    return params, sound_snr(None, sounds(), kind, level, params)
+
+
+def sound_ui(run: Run) -> dict[str, float]:
+    """Every method's mean SNR on the test sounds, then one sound to hear and see in each version."""
+    trainer, c, sound_set = run.trainer, run.trainer.spec.corruption, sounds()
+    params, filtered = sound_filters(c.kind, c.level)
+    model = trainer.model.eval()
+    ae = memo("signaux_sound_snr", trainer.spec,
+              lambda: sound_snr(model, sound_set, c.kind, c.level, params)["autoencoder"])
+    results = {**filtered, "autoencoder": ae}
+    st.dataframe(pd.DataFrame({"SNR moyen (dB)": [results[m] for m in METHODS]},
+                              index=[METHODS[m].replace("Battement", "Son") for m in METHODS])
+                 .style.format(precision=1, decimal=","))
+    st.caption(f"Sur les {len(sound_set.test)} sons de test, avec {SAID[c.kind]} de niveau {fr(c.level, '.2f')} ; "
+               "le son est nettoyé par fenêtres de 32\u00a0ms qui se chevauchent, puis recollé.")
+    i = st.selectbox("Son à écouter", range(len(sound_set.test)), format_func=lambda j: f"n°\u00a0{j} : "
+                     f"{sound_set.names[j]}", key="signaux_sound_pick")
+    heard = versions(model, sound_set, i, c.kind, c.level, params)
+    labels = {"clean": "Son propre", "noisy": "Son bruité", **FILTERS, "autoencoder": "Autoencodeur débruiteur"}
+    for col, (name, x) in zip(st.columns(3) + st.columns(3), heard.items()):
+        snr = "" if name == "clean" else f" · {fr(snr_db(heard['clean'], x), '.1f')}\u00a0dB"
+        col.markdown(f"**{labels[name]}**{snr}")
+        col.audio(to_wav_bytes(peak_normalise(x), SOUND_RATE), alt=f"{labels[name]} : {sound_set.names[i]}{snr}")
+    st.caption("Chaque version est ramenée au même niveau sonore (crête à la moitié du maximum) : aucune ne "
+               "sature, et la comparaison se fait à l'oreille, pas au volume.")
+    zoom = slice(SOUND_RATE // 4, SOUND_RATE // 4 + 240)  # 30 ms, a quarter of a second in
+    plot(st, signal_figure({labels[m]: heard[m][zoom] for m in ("clean", "noisy", "autoencoder")}, SOUND_RATE),
+         key="signaux_sound_zoom", caption="30\u00a0ms du son choisi : propre (trait épais), bruité et débruité "
+         "par l'autoencodeur.")
+    return results

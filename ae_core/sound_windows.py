@@ -1,0 +1,96 @@
+"""Sounds as short overlapping windows: an autoencoder denoises a whole sound window by window, against
+classical filters tuned on noisy windows of training sounds only.
+
+A sound of T samples becomes rows of WINDOW samples every HOP (ae_core.sound.frame); the model cleans each
+row and ae_core.sound.overlap_add crossfades them back into T samples.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from .corruption import SIGNAL_NOISES
+from .data import Dataset
+from .filters import FILTERS, apply_filter, tune_filter
+from .metrics import reconstruct
+from .signals import add_noise, snr_db
+from .sound import SOUND_KINDS, SOUND_RATE, frame, overlap_add, synthetic_sounds
+
+WINDOW = 256  # 32 ms at 8 kHz: a few periods of a voice's fundamental
+HOP = WINDOW // 2
+SOUND_NAMES = {"note": "note", "a": "voyelle «\u202fa\u202f»", "i": "voyelle «\u202fi\u202f»",
+               "ou": "voyelle «\u202fou\u202f»"}
+TUNING_WINDOWS = 300  # noisy training windows the filters' grids are scored on
+
+
+@dataclass(frozen=True, eq=False)
+class SoundSet:
+    """Whole training and test sounds (n, T) in units of the training sounds' standard deviation, and
+    their windows as a Dataset (N, 1, 1, WINDOW) whose test part holds the test sounds' windows."""
+
+    train: np.ndarray
+    test: np.ndarray
+    data: Dataset
+
+    @property
+    def names(self) -> list[str]:
+        """The kind of each test sound, in French."""
+        return [SOUND_NAMES[SOUND_KINDS[i % len(SOUND_KINDS)]] for i in range(len(self.test))]
+
+
+def windows_of(sounds: np.ndarray) -> np.ndarray:
+    """Sounds (n, T) -> their windows (n * windows per sound, WINDOW)."""
+    return np.concatenate([frame(s, WINDOW, HOP) for s in sounds])
+
+
+def sound_set(n_train: int = 40, n_test: int = 8, seconds: float = 1.0, seed: int = 0) -> SoundSet:
+    """Synthetic notes and vowels (ae_core.sound.synthetic_sounds) at SOUND_RATE, cut into windows."""
+    train = synthetic_sounds(n_train, seconds, seed)
+    test = synthetic_sounds(n_test, seconds, seed + 1)
+    scale = float(train.std())
+    train, test = train / scale, test / scale
+    rows = np.concatenate([windows_of(train), windows_of(test)])
+    n_windows = len(rows) - len(windows_of(test))
+    data = Dataset("sons", torch.from_numpy(rows).float().view(len(rows), 1, 1, WINDOW),
+                   torch.zeros(len(rows), dtype=torch.long), ("son",), n_windows)
+    return SoundSet(train, test, data)
+
+
+def denoise_sound(model: torch.nn.Module, noisy: np.ndarray) -> np.ndarray:
+    """A whole noisy sound (T,) cleaned window by window by `model`, crossfaded back into (T,)."""
+    rows = frame(noisy, WINDOW, HOP)
+    out = reconstruct(model, torch.from_numpy(rows).float().view(len(rows), 1, 1, WINDOW)).flatten(1).numpy()
+    return overlap_add(out, HOP, len(noisy))
+
+
+def tuned_filters(sounds: SoundSet, kind: str, level: float, seed: int = 1) -> dict[str, dict]:
+    """Each filter's parameters, chosen by its grid on TUNING_WINDOWS noisy windows of the training sounds."""
+    clean = windows_of(sounds.train[:TUNING_WINDOWS // 60 + 1])[:TUNING_WINDOWS]
+    noisy = add_noise(clean, SIGNAL_NOISES[kind], level, SOUND_RATE, seed + 1000)
+    return {name: tune_filter(name, clean, noisy)[0] for name in FILTERS}
+
+
+def noisy_test(sounds: SoundSet, kind: str, level: float, seed: int = 1) -> np.ndarray:
+    """The test sounds (n, T) with the noise `kind` (a Corruption kind of SIGNAL_NOISES) drawn from `seed`."""
+    return add_noise(sounds.test, SIGNAL_NOISES[kind], level, SOUND_RATE, seed)
+
+
+def versions(model: torch.nn.Module | None, sounds: SoundSet, i: int, kind: str, level: float,
+             params: dict[str, dict]) -> dict[str, np.ndarray]:
+    """Test sound i (T,): clean, noisy, through each tuned filter and through the autoencoder (when given)."""
+    noisy = noisy_test(sounds, kind, level)[i]
+    out = {"clean": sounds.test[i], "noisy": noisy}
+    out |= {name: apply_filter(name, noisy[None], params[name])[0] for name in FILTERS}
+    if model is not None:
+        out["autoencoder"] = denoise_sound(model, noisy)
+    return out
+
+
+def sound_snr(model: torch.nn.Module | None, sounds: SoundSet, kind: str, level: float,
+              params: dict[str, dict]) -> dict[str, float]:
+    """{method: mean SNR (dB) over the test sounds}: the noisy input, each tuned filter, the autoencoder."""
+    per_sound = [versions(model, sounds, i, kind, level, params) for i in range(len(sounds.test))]
+    return {m: float(np.mean([snr_db(v["clean"], v[m]) for v in per_sound])) for m in per_sound[0] if m != "clean"}
