@@ -97,14 +97,17 @@ def test_a_teacher_steps_through_training(page):
     progress = page.get_by_test_id("stProgress")
     progress.get_by_text("lot 1/").wait_for(timeout=60_000)
     wait_ready(page)
-    assert page.locator(".js-plotly-plot .scatterlayer .trace").count() == 1  # the first batch's loss
+    traces = page.locator(".js-plotly-plot .scatterlayer .trace")
+    traces.first.wait_for(timeout=30_000)  # Plotly draws after the page is ready; on a busy machine, later
+    assert traces.count() == 1  # the first batch's loss
     grid = page.get_by_test_id("stImage").first.locator("img")
     before = grid.get_attribute("src")
     page.get_by_role("button", name="Une époque").click()
     progress.get_by_text("Époque 2/").wait_for(timeout=60_000)
     wait_ready(page)
     assert grid.get_attribute("src") != before  # the live reconstructions follow the steps
-    assert page.locator(".js-plotly-plot .scatterlayer .trace").count() == 3  # every batch, training, held out
+    traces.nth(2).wait_for(timeout=30_000)
+    assert traces.count() == 3  # every batch, training, held out
     assert page.get_by_role("button", name="Reprendre").is_visible()
     assert page.get_by_test_id("stException").count() == 0
     shot(page, "entrainer_pas_a_pas")
