@@ -139,6 +139,11 @@ def sound_ui(run: Run) -> dict[str, float]:
                  .style.format(precision=1, decimal=","))
     st.caption(f"Sur les {len(sound_set.test)} sons de test, avec {SAID[c.kind]} de niveau {fr(c.level, '.2f')} ; "
                "le son est nettoyé par fenêtres de 32\u00a0ms qui se chevauchent, puis recollé.")
+    if c.kind == "hum":  # the comparison is not a fair one for this noise: say so where the learner looks
+        st.info("Comparaison inégale pour ce bruit : le ronflement du secteur est grave (50\u00a0Hz, sous la "
+                "fondamentale d'une voix), et des filtres qui lissent ne retirent que les aigus. La réponse "
+                "classique, un filtre passe-haut ou coupe-bande à 50\u00a0Hz, n'est pas dans ce tableau.",
+                icon=":material/balance:")
     i = st.selectbox("Son à écouter", range(len(sound_set.test)), format_func=lambda j: f"n°\u00a0{j} : "
                      f"{sound_set.names[j]}", key="signaux_sound_pick")
     heard = versions(model, sound_set, i, c.kind, c.level, params)
