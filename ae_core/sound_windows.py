@@ -68,7 +68,7 @@ def denoise_sound(model: torch.nn.Module, noisy: np.ndarray) -> np.ndarray:
 
 def tuned_filters(sounds: SoundSet, kind: str, level: float, seed: int = 1) -> dict[str, dict]:
     """Each filter's parameters, chosen by its grid on TUNING_WINDOWS noisy windows of the training sounds."""
-    clean = windows_of(sounds.train[:TUNING_WINDOWS // 60 + 1])[:TUNING_WINDOWS]
+    clean = windows_of(sounds.train)[:TUNING_WINDOWS]
     noisy = add_noise(clean, SIGNAL_NOISES[kind], level, SOUND_RATE, seed + 1000)
     return {name: tune_filter(name, clean, noisy)[0] for name in FILTERS}
 

@@ -18,15 +18,21 @@ CONTAMINATIONS = [0.0, 0.05, 0.1]
 NOISE_LEVELS = [0.0, 0.2, 0.4]
 
 
+def noise_ui(kind_key: str, level_key: str, of: str = "") -> tuple[str, float]:
+    """The noise's kind and level, side by side (`of`: what they apply to, in the labels)."""
+    cols = st.columns(2)
+    kind = control("signaux", SETTINGS, kind_key, cols[0].segmented_control, f"Type de bruit{of}", list(KINDS),
+                   format_func=KINDS.get, required=True)
+    level = control("signaux", SETTINGS, level_key, cols[1].select_slider, f"Niveau de bruit{of}",
+                    slider_values(0.05, 1.0), format_func=fr_2dp,
+                    help="En écarts types du signal : le bruit blanc et le ronflement ont pour écart type "
+                         "le niveau ; un clic touche un échantillon sur cent et vaut cinq fois le niveau.")
+    return kind, level
+
+
 def denoising_section(data) -> dict[str, str]:
     st.header("Débruiter un battement de cœur")
-    cols = st.columns(2)
-    kind = control("signaux", SETTINGS, "t", cols[0].segmented_control, "Type de bruit", list(KINDS),
-                   format_func=KINDS.get, required=True)
-    level = control("signaux", SETTINGS, "n", cols[1].select_slider, "Niveau de bruit", slider_values(0.05, 1.0),
-                    format_func=fr_2dp,
-                    help="En écarts types des battements : le bruit blanc et le ronflement ont pour écart type "
-                         "le niveau ; un clic touche un échantillon sur cent et vaut cinq fois le niveau.")
+    kind, level = noise_ui("t", "n")
     prediction_ui("signaux", "signaux_denoise", started=state.get("signaux_denoise") is not None)
     train_ui("signaux_denoise", signal_denoise_spec(data, kind, level), data,
              start_label="Entraîner l'autoencodeur débruiteur")
@@ -72,11 +78,7 @@ def anomaly_section() -> dict[str, str]:
 
 def sound_section() -> dict[str, str]:
     st.header("Débruiter un son")
-    cols = st.columns(2)
-    kind = control("signaux", SETTINGS, "st", cols[0].segmented_control, "Type de bruit du son", list(KINDS),
-                   format_func=KINDS.get, required=True)
-    level = control("signaux", SETTINGS, "sn", cols[1].select_slider, "Niveau de bruit du son",
-                    slider_values(0.05, 1.0), format_func=fr_2dp)
+    kind, level = noise_ui("st", "sn", " du son")
     sound_set = sounds()
     train_ui("signaux_sound", sound_denoise_spec(sound_set.data, kind, level), sound_set.data,
              start_label="Entraîner le débruiteur de sons")
