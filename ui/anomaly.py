@@ -50,8 +50,8 @@ def decision_ui(s: np.ndarray, is_anomaly: np.ndarray, threshold: float) -> None
     """Confusion matrix, precision, recall, F1 and false-alarm rate at the threshold."""
     c = confusion_at(s, is_anomaly, threshold)
     cols = st.columns([2, 1, 1, 1, 1])
-    cols[0].dataframe(pd.DataFrame([[c.tn, c.fp], [c.fn, c.tp]], index=["vraiment normal", "vraie anomalie"],
-                                   columns=["jugé normal", "signalé"]))
+    truth = pd.Index(["vraiment normal", "vraie anomalie"], name="réalité")  # a named index: no empty header
+    cols[0].dataframe(pd.DataFrame([[c.tn, c.fp], [c.fn, c.tp]], index=truth, columns=["jugé normal", "signalé"]))
     cols[1].metric("Précision", fr(c.precision, ".3f"), help="Part de vraies anomalies parmi les signalés.")
     cols[2].metric("Rappel", fr(c.recall, ".3f"), help="Part des anomalies qui sont signalées.")
     cols[3].metric("F1", fr(c.f1, ".3f"), help="Moyenne harmonique de la précision et du rappel.")
@@ -69,7 +69,7 @@ def comparison_ui(y: np.ndarray, autoencoder: np.ndarray, baselines: dict[str, n
     st.markdown("**Comparaison sur la même séparation des données**")
     st.dataframe(pd.DataFrame({"AUC": auc.values(),
                                "Précision moyenne (AP)": [average_precision_score(y, s) for s in rows.values()]},
-                              index=list(rows)).style.format(precision=3, decimal=","))
+                              index=pd.Index(list(rows), name="méthode")).style.format(precision=3, decimal=","))
     shown = {name: round(value, 3) for name, value in auc.items()}  # what the table shows
     top = [name for name, value in shown.items() if value == max(shown.values())]
     if len(top) > 1:

@@ -54,7 +54,7 @@ def denoising_ui(data: Dataset, run: Run) -> dict[str, tuple[float, dict]]:
     results = denoising_results(run)
     table = pd.DataFrame({"SNR (dB)": [results[m][0] for m in METHODS],
                           "réglage choisi sur l'entraînement": [_params(results[m][1]) for m in METHODS]},
-                         index=list(METHODS.values()))
+                         index=pd.Index(list(METHODS.values()), name="méthode"))
     st.dataframe(table.style.format({"SNR (dB)": "{:.1f}"}, decimal=","))
     st.caption(f"Sur les {fr(len(trainer.val_idx), ',d')} battements de test, avec {SAID[c.kind]} de niveau "
                f"{fr(c.level, '.2f')}. Plus haut, c'est plus fidèle au battement propre.")
@@ -108,8 +108,8 @@ def anomaly_ui(data: Dataset, run: Run) -> dict[str, float]:
     per_class = class_aucs(test_s, labels, (0,))
     st.markdown("**Quelles anomalies l'autoencodeur trouve-t-il ?** AUC de chaque type contre les battements "
                 "normaux du test :")
-    st.dataframe(pd.DataFrame({"AUC": list(per_class.values())}, index=[data.class_names[c] for c in per_class])
-                 .style.format(precision=3, decimal=","))
+    kinds = pd.Index([data.class_names[c] for c in per_class], name="type d'anomalie")
+    st.dataframe(pd.DataFrame({"AUC": list(per_class.values())}, index=kinds).style.format(precision=3, decimal=","))
     top = np.argsort(-test_s, kind="mergesort")[:3]
     traces = {f"{data.class_names[labels[j]]} (score {fr(test_s[j], '.3f')})": test[j].flatten().numpy() for j in top}
     plot(st, signal_figure(traces, ECG_RATE), key="signaux_top_chart",
@@ -135,7 +135,7 @@ def sound_ui(run: Run) -> dict[str, float]:
               lambda: sound_snr(model, sound_set, c.kind, c.level, params)["autoencoder"])
     results = {**filtered, "autoencoder": ae}
     st.dataframe(pd.DataFrame({"SNR moyen (dB)": [results[m] for m in METHODS]},
-                              index=[METHODS[m].replace("Battement", "Son") for m in METHODS])
+                              index=pd.Index([METHODS[m].replace("Battement", "Son") for m in METHODS], name="méthode"))
                  .style.format(precision=1, decimal=","))
     st.caption(f"Sur les {len(sound_set.test)} sons de test, avec {SAID[c.kind]} de niveau {fr(c.level, '.2f')} ; "
                "le son est nettoyé par fenêtres de 32\u00a0ms qui se chevauchent, puis recollé.")
