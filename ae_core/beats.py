@@ -68,14 +68,3 @@ def autoencoder_snr(model: torch.nn.Module, data: Dataset, test_idx: torch.Tenso
     """The autoencoder's SNR (dB) on the test beats with the noise denoising_snr draws for the same `seed`."""
     clean = rows_of(data, test_idx)
     return snr_db(clean, denoise(model, add_noise(clean, SIGNAL_NOISES[kind], level, ECG_RATE, seed)))
-
-
-def snr_curve(model: torch.nn.Module | None, data: Dataset, train_idx: torch.Tensor, test_idx: torch.Tensor,
-              kind: str, levels: list[float]) -> dict[str, list[float]]:
-    """{method: SNR (dB) at each of `levels`}, as denoising_snr measures it, the filters tuned again at each level
-    (the autoencoder keeps the noise level it was trained at)."""
-    curves: dict[str, list[float]] = {}
-    for level in levels:
-        for method, (snr, _) in denoising_snr(model, data, train_idx, test_idx, kind, level).items():
-            curves.setdefault(method, []).append(snr)
-    return curves

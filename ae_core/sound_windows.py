@@ -94,3 +94,9 @@ def sound_snr(model: torch.nn.Module | None, sounds: SoundSet, kind: str, level:
     """{method: mean SNR (dB) over the test sounds}: the noisy input, each tuned filter, the autoencoder."""
     per_sound = [versions(model, sounds, i, kind, level, params) for i in range(len(sounds.test))]
     return {m: float(np.mean([snr_db(v["clean"], v[m]) for v in per_sound])) for m in per_sound[0] if m != "clean"}
+
+
+def denoiser_snr(model: torch.nn.Module, sounds: SoundSet, kind: str, level: float) -> float:
+    """The autoencoder's mean SNR (dB) over the test sounds, with the noise sound_snr draws: its row alone."""
+    noisy = noisy_test(sounds, kind, level)
+    return float(np.mean([snr_db(clean, denoise_sound(model, x)) for clean, x in zip(sounds.test, noisy)]))

@@ -11,7 +11,16 @@ from ae_core import build_trainer
 from ae_core.filters import FILTERS
 from ae_core.recipes import sound_denoise_spec
 from ae_core.sound import SOUND_RATE
-from ae_core.sound_windows import HOP, WINDOW, denoise_sound, sound_set, sound_snr, tuned_filters, versions
+from ae_core.sound_windows import (
+    HOP,
+    WINDOW,
+    denoise_sound,
+    denoiser_snr,
+    sound_set,
+    sound_snr,
+    tuned_filters,
+    versions,
+)
 from tests.conftest import trained
 
 
@@ -65,5 +74,6 @@ def test_the_sound_denoiser_against_the_tuned_filters_at_the_pages_defaults():
     model = trained(sound_denoise_spec(s.data), s.data).model.eval()
     snr = sound_snr(model, s, "signal_gaussian", 0.5, tuned_filters(s, "signal_gaussian", 0.5))
     print("FIGURE sounds at white noise 0.5: " + ", ".join(f"{m} {v:.1f} dB" for m, v in snr.items()))
+    assert denoiser_snr(model, s, "signal_gaussian", 0.5) == pytest.approx(snr["autoencoder"])  # the page's row
     lead = snr["autoencoder"] - max(snr[f] for f in FILTERS)
     assert 0 < lead < 3 and max(snr[f] for f in FILTERS) > snr["noisy"]  # « devant, mais de bien moins » (beats: 4 dB)

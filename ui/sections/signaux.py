@@ -11,13 +11,13 @@ from sklearn.metrics import roc_auc_score
 
 from ae_core import Dataset
 from ae_core.anomaly import baseline_scores, chosen_pca_scores, class_aucs, scores
-from ae_core.beats import autoencoder_snr, denoise, denoising_snr, rows_of, snr_curve
+from ae_core.beats import autoencoder_snr, denoise, denoising_snr, rows_of
 from ae_core.corruption import SIGNAL_NOISES
 from ae_core.filters import FILTERS, apply_filter
 from ae_core.rows import one_class_rows
 from ae_core.signals import ECG_RATE, add_noise, snr_db
 from ae_core.sound import SOUND_RATE, peak_normalise, to_wav_bytes
-from ae_core.sound_windows import sound_snr, tuned_filters, versions
+from ae_core.sound_windows import denoiser_snr, sound_snr, tuned_filters, versions
 from ui.anomaly import comparison_ui, curves_ui, decision_ui, threshold_ui
 from ui.charts import histogram, plot, signal_figure, snr_curve_figure
 from ui.fmt import fr
@@ -30,7 +30,6 @@ SAID = {"signal_gaussian": "un bruit blanc gaussien", "hum": "le ronflement du s
         "clicks": "des clics"}
 METHODS = {"noisy": "Battement bruité", **FILTERS, "autoencoder": "Autoencodeur débruiteur"}
 CURVE_LEVELS = [0.25, 0.5, 0.75, 1.0]
-CURVE_BEATS = 300  # test beats of the SNR curve
 
 
 @st.cache_data(show_spinner="Réglage des filtres sur les battements d'entraînement…", max_entries=16)
@@ -68,12 +67,14 @@ def denoising_ui(data: Dataset, run: Run) -> dict[str, tuple[float, dict]]:
     plot(st, signal_figure(traces, ECG_RATE), key="signaux_beat_chart",
          caption=f"Le battement n°\u00a0{i} propre (trait épais), bruité, puis nettoyé par le meilleur filtre réglé "
                  f"({FILTERS[best]}) et par l'autoencodeur.")
-    curves = memo("signaux_curve", trainer.spec, lambda: snr_curve(
-        trainer.model.eval(), data, trainer.train_idx, trainer.val_idx[:CURVE_BEATS], c.kind, CURVE_LEVELS))
+    # The filters' side is shared by every learner (filter_scores); only the autoencoder's is this learner's.
+    curves = {m: [filter_scores(c.kind, level)[m][0] for level in CURVE_LEVELS] for m in ("noisy", *FILTERS)}
+    curves["autoencoder"] = memo("signaux_curve", trainer.spec, lambda: [
+        autoencoder_snr(trainer.model.eval(), data, trainer.val_idx, c.kind, level) for level in CURVE_LEVELS])
     plot(st, snr_curve_figure(CURVE_LEVELS, {METHODS[m]: v for m, v in curves.items()}, c.level),
          key="signaux_curve_chart",
-         caption=f"Sur {CURVE_BEATS} battements de test : les filtres sont réglés à nouveau à chaque niveau, "
-                 "l'autoencodeur garde le niveau de son entraînement (trait pointillé).")
+         caption=f"Sur les {fr(len(trainer.val_idx), ',d')} battements de test : les filtres sont réglés à nouveau "
+                 "à chaque niveau, l'autoencodeur garde le niveau de son entraînement (trait pointillé).")
     return results
 
 
@@ -131,8 +132,7 @@ def sound_ui(run: Run) -> dict[str, float]:
     trainer, c, sound_set = run.trainer, run.trainer.spec.corruption, sounds()
     params, filtered = sound_filters(c.kind, c.level)
     model = trainer.model.eval()
-    ae = memo("signaux_sound_snr", trainer.spec,
-              lambda: sound_snr(model, sound_set, c.kind, c.level, params)["autoencoder"])
+    ae = memo("signaux_sound_snr", trainer.spec, lambda: denoiser_snr(model, sound_set, c.kind, c.level))
     results = {**filtered, "autoencoder": ae}
     st.dataframe(pd.DataFrame({"SNR moyen (dB)": [results[m] for m in METHODS]},
                               index=pd.Index([METHODS[m].replace("Battement", "Son") for m in METHODS], name="méthode"))
@@ -146,7 +146,7 @@ def sound_ui(run: Run) -> dict[str, float]:
                 icon=":material/balance:")
     i = st.selectbox("Son à écouter", range(len(sound_set.test)), format_func=lambda j: f"n°\u00a0{j} : "
                      f"{sound_set.names[j]}", key="signaux_sound_pick")
-    heard = versions(model, sound_set, i, c.kind, c.level, params)
+    heard = memo("signaux_heard", (trainer.spec, i), lambda: versions(model, sound_set, i, c.kind, c.level, params))
     labels = {"clean": "Son propre", "noisy": "Son bruité", **FILTERS, "autoencoder": "Autoencodeur débruiteur"}
     for col, (name, x) in zip(st.columns(3) + st.columns(3), heard.items()):
         snr = "" if name == "clean" else f" · {fr(snr_db(heard['clean'], x), '.1f')}\u00a0dB"
