@@ -23,7 +23,10 @@ PAGES = [
             icon=":material/casino:"),
     st.Page("pages/variantes.py", title="Variantes et compression", url_path="variantes",
             icon=":material/tune:"),
-    st.Page("pages/signaux.py", title="Signaux et sons", url_path="signaux", icon=":material/ecg_heart:"),
+    st.Page("pages/signaux.py", title="Signaux : battements de cœur", url_path="signaux",
+            icon=":material/ecg_heart:"),
+    st.Page("pages/sons.py", title="Sons : débruiter, compresser, votre voix", url_path="sons",
+            icon=":material/graphic_eq:"),
     st.Page("pages/synthese.py", title="Ce qu'il faut retenir du cours", url_path="synthese",
             icon=":material/checklist:"),
 ]

@@ -51,8 +51,8 @@ def denoising_snr(model: torch.nn.Module | None, data: Dataset, train_idx: torch
     noisy = add_noise(clean, noise, level, ECG_RATE, seed)
     scores = {"noisy": (snr_db(clean, noisy), {})}
     for name in FILTERS:
-        params, _ = tune_filter(name, clean_train, noisy_train)
-        scores[name] = snr_db(clean, apply_filter(name, noisy, params)), params
+        params, _ = tune_filter(name, clean_train, noisy_train, ECG_RATE)
+        scores[name] = snr_db(clean, apply_filter(name, noisy, params, ECG_RATE)), params
     if model is not None:
         scores["autoencoder"] = snr_db(clean, denoise(model, noisy)), {}
     return scores

@@ -11,18 +11,20 @@ import math
 from numbers import Integral, Real
 
 import numpy as np
-from scipy.signal import savgol_filter
+from scipy.signal import iirnotch, savgol_filter, sosfiltfilt, tf2sos
 
 from .errors import LearnerError, quote
-from .signals import float_signal, snr_db
+from .signals import MAINS_HZ, float_signal, snr_db
 
-FILTERS = {"moving_average": "Moyenne glissante", "savitzky_golay": "Savitzky–Golay", "kalman": "Lisseur de Kalman"}
+FILTERS = {"moving_average": "Moyenne glissante", "savitzky_golay": "Savitzky–Golay", "kalman": "Lisseur de Kalman",
+           "notch": "Coupe-bande 50\u00a0Hz"}
 # The grids tune_filter searches: windows 3..31 odd; windows 5..41 odd × orders 2..4; orders 1, 2 × ratios
-# 10^k for k = −6, −5.5, …, 1.
+# 10^k for k = −6, −5.5, …, 1; quality factors from a wide notch (1) to a narrow one (50).
 TUNING_GRIDS = {
     "moving_average": tuple({"window": w} for w in range(3, 32, 2)),
     "savitzky_golay": tuple({"window": w, "order": o} for w in range(5, 42, 2) for o in (2, 3, 4) if o < w),
     "kalman": tuple({"order": o, "ratio": 10.0 ** (k / 2)} for o in (1, 2) for k in range(-12, 3)),
+    "notch": tuple({"quality": q} for q in (1, 2, 3, 5, 8, 12, 20, 30, 50)),
 }
 KALMAN_INITIAL_VARIANCE = 1e6  # variance of the initial state, in units of the observation variance r
 
@@ -96,20 +98,40 @@ def kalman_smooth(x: np.ndarray, order: int, ratio: float) -> np.ndarray:
     return out.reshape(y.shape).astype(dtype)
 
 
+def mains_notch(x: np.ndarray, quality: float, rate: float | None) -> np.ndarray:
+    """x (..., L) sampled at `rate` Hz without the mains: notches at 50 Hz and 150 Hz (below rate / 2); same shape.
+
+    Each notch is scipy's second-order IIR notch of quality factor `quality` (bandwidth 50 / quality Hz), run forwards
+    then backwards (zero phase, edges padded by odd reflection): the classical answer to mains hum,
+    which a smoothing filter cannot remove below a signal's own frequencies.
+    """
+    y, dtype = float_signal(x)
+    if not (isinstance(rate, Real) and math.isfinite(rate) and rate > 2 * MAINS_HZ):
+        raise LearnerError("Le coupe-bande à 50\u00a0Hz demande une fréquence d'échantillonnage au-dessus "
+                           f"de 100\u00a0Hz (reçue\u00a0: {quote(rate)}).")
+    if not (isinstance(quality, Real) and math.isfinite(quality) and quality > 0):
+        raise LearnerError(f"Le facteur de qualité doit être strictement positif (reçu\u00a0: {quote(quality)}).")
+    sos = np.concatenate([tf2sos(*iirnotch(h * MAINS_HZ, quality, fs=rate)) for h in (1, 3) if h * MAINS_HZ < rate / 2])
+    return sosfiltfilt(sos, y, axis=-1, padlen=min(y.shape[-1] - 1, 3 * (2 * len(sos) + 1))).astype(dtype)
+
+
 def _check_name(name: str) -> None:
     if name not in FILTERS:
         raise LearnerError(f"Filtre inconnu «\u00a0{quote(name)}\u00a0»\u00a0: choisissez parmi "
                            f"{', '.join(FILTERS)}.")
 
 
-def apply_filter(name: str, x: np.ndarray, params: dict) -> np.ndarray:
-    """The filter `name` (a key of FILTERS) with `params` applied to x (..., L); same shape."""
+def apply_filter(name: str, x: np.ndarray, params: dict, rate: float | None = None) -> np.ndarray:
+    """The filter `name` (a key of FILTERS) with `params` applied to x (..., L) sampled at `rate` Hz (only
+    the notch needs it); same shape."""
     _check_name(name)
+    if name == "notch":
+        return mains_notch(x, rate=rate, **params)
     function = {"moving_average": moving_average, "savitzky_golay": savitzky_golay, "kalman": kalman_smooth}[name]
     return function(x, **params)
 
 
-def tune_filter(name: str, clean: np.ndarray, noisy: np.ndarray) -> tuple[dict, float]:
+def tune_filter(name: str, clean: np.ndarray, noisy: np.ndarray, rate: float | None = None) -> tuple[dict, float]:
     """Parameters of TUNING_GRIDS[name] that maximise the SNR of the filtered `noisy` (N, L) against `clean`.
 
     Pass training signals only: the grid sees them and nothing else, so the test signals stay unseen.
@@ -125,7 +147,7 @@ def tune_filter(name: str, clean: np.ndarray, noisy: np.ndarray) -> tuple[dict, 
     for params in TUNING_GRIDS[name]:
         if params.get("window", 1) > length:
             continue
-        snr = snr_db(clean, apply_filter(name, noisy, params))
+        snr = snr_db(clean, apply_filter(name, noisy, params, rate))
         if best is None or snr > best_snr:
             best, best_snr = params, snr
     if best is None:

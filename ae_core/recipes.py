@@ -261,3 +261,10 @@ def beat_anomaly_spec(data: Dataset, contamination: float = 0.0, seed: int = 0) 
     model = ModelConfig("conv1d", data.image_shape, 8, output="linear")
     train = TrainConfig(epochs=30, batch_size=64, lr=3e-3, loss="mse", seed=seed, trim=0.2 if contamination else 0.0)
     return RunSpec(data.name, model, train, rows=rows)
+
+
+def voice_denoise_spec(data: Dataset, kind: str = "signal_gaussian", level: float = 0.5, seed: int = 0) -> RunSpec:
+    """The sound denoiser on windows of a learner's own recording (ae_core.sound_windows.voice_set): as many
+    passes as it takes to see about 25,000 windows (10 to 40), as the synthetic sounds' 10 passes over 2,500."""
+    epochs = min(40, max(10, 25_000 // max(1, data.n_train)))
+    return signal_denoise_spec(data, kind, level, seed, epochs=epochs, rate=8000)

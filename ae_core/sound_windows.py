@@ -7,6 +7,7 @@ row and ae_core.sound.overlap_add crossfades them back into T samples.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -14,6 +15,7 @@ import torch
 
 from .corruption import SIGNAL_NOISES
 from .data import Dataset
+from .errors import LearnerError
 from .filters import FILTERS, apply_filter, tune_filter
 from .metrics import reconstruct
 from .signals import add_noise, snr_db
@@ -24,6 +26,8 @@ HOP = WINDOW // 2
 SOUND_NAMES = {"note": "note", "a": "voyelle «\u202fa\u202f»", "i": "voyelle «\u202fi\u202f»",
                "ou": "voyelle «\u202fou\u202f»"}
 TUNING_WINDOWS = 300  # noisy training windows the filters' grids are scored on
+VOICE_TRAIN_SHARE = 0.7  # the first 70 % of a recording trains, the rest is held out
+MIN_VOICE_SECONDS, MAX_VOICE_SECONDS = 3.0, 20.0
 
 
 @dataclass(frozen=True, eq=False)
@@ -59,6 +63,27 @@ def sound_set(n_train: int = 40, n_test: int = 8, seconds: float = 1.0, seed: in
     return SoundSet(train, test, data)
 
 
+def voice_set(x: np.ndarray) -> SoundSet:
+    """A learner's recording (T,) at SOUND_RATE as a SoundSet: its first VOICE_TRAIN_SHARE trains, the rest
+    is the one test sound. Its data's name carries a digest of the recording, so that a training on one
+    recording never passes for a training on another. Raises LearnerError when it is too short or silent."""
+    x = np.asarray(x, dtype=np.float32)
+    if x.ndim != 1 or len(x) < MIN_VOICE_SECONDS * SOUND_RATE:
+        seconds = f"{len(x) / SOUND_RATE:.1f}".replace(".", ",")
+        raise LearnerError(f"Enregistrement trop court ({seconds}\u00a0s)\u00a0: il faut au moins "
+                           f"{MIN_VOICE_SECONDS:.0f}\u00a0secondes, pour apprendre sur le début et mesurer sur la fin.")
+    cut = int(VOICE_TRAIN_SHARE * len(x))
+    scale = float(x[:cut].std())
+    if scale < 1e-4 or float(x[cut:].std()) < 1e-4:
+        raise LearnerError("Enregistrement silencieux\u00a0: parlez plus près du micro, pendant tout l'enregistrement.")
+    train, test = x[None, :cut] / scale, x[None, cut:] / scale  # (1, T_train), (1, T_test)
+    rows = np.concatenate([windows_of(train), windows_of(test)])
+    name = "voix_" + hashlib.sha256(x.tobytes()).hexdigest()[:12]
+    data = Dataset(name, torch.from_numpy(rows).float().view(len(rows), 1, 1, WINDOW),
+                   torch.zeros(len(rows), dtype=torch.long), ("voix",), len(windows_of(train)))
+    return SoundSet(train, test, data)
+
+
 def denoise_sound(model: torch.nn.Module, noisy: np.ndarray) -> np.ndarray:
     """A whole noisy sound (T,) cleaned window by window by `model`, crossfaded back into (T,)."""
     rows = frame(noisy, WINDOW, HOP)
@@ -70,7 +95,7 @@ def tuned_filters(sounds: SoundSet, kind: str, level: float, seed: int = 1) -> d
     """Each filter's parameters, chosen by its grid on TUNING_WINDOWS noisy windows of the training sounds."""
     clean = windows_of(sounds.train)[:TUNING_WINDOWS]
     noisy = add_noise(clean, SIGNAL_NOISES[kind], level, SOUND_RATE, seed + 1000)
-    return {name: tune_filter(name, clean, noisy)[0] for name in FILTERS}
+    return {name: tune_filter(name, clean, noisy, SOUND_RATE)[0] for name in FILTERS}
 
 
 def noisy_test(sounds: SoundSet, kind: str, level: float, seed: int = 1) -> np.ndarray:
@@ -83,7 +108,7 @@ def versions(model: torch.nn.Module | None, sounds: SoundSet, i: int, kind: str,
     """Test sound i (T,): clean, noisy, through each tuned filter and through the autoencoder (when given)."""
     noisy = noisy_test(sounds, kind, level)[i]
     out = {"clean": sounds.test[i], "noisy": noisy}
-    out |= {name: apply_filter(name, noisy[None], params[name])[0] for name in FILTERS}
+    out |= {name: apply_filter(name, noisy[None], params[name], SOUND_RATE)[0] for name in FILTERS}
     if model is not None:
         out["autoencoder"] = denoise_sound(model, noisy)
     return out

@@ -1,38 +1,27 @@
-"""Signaux et sons: an autoencoder on heartbeats, denoising against tuned classical filters, abnormal beats,
-then sounds to listen to."""
+"""Signaux : battements de cœur — an autoencoder on heartbeats, denoising against tuned classical filters,
+then abnormal heartbeats."""
 
 import streamlit as st
 
 from ae_core.filters import FILTERS
-from ae_core.recipes import beat_anomaly_spec, signal_denoise_spec, sound_denoise_spec
+from ae_core.recipes import beat_anomaly_spec, signal_denoise_spec
 from ae_core.signals import ECG_RATE
 from ui.address import Setting, apply_address, choice, control, link_ui
-from ui.fmt import fr, fr_2dp, slider_values
+from ui.fmt import fr, fr_2dp
 from ui.lesson import closing_ui, lesson_ui, outcome_ui, prediction_ui
 from ui.live import finished, train_ui
-from ui.sections.signaux import KINDS, anomaly_ui, denoising_ui, sound_ui
+from ui.sections.signaux import anomaly_ui, denoising_ui
 from ui.shell import route_through_app
-from ui.state import beats, persist, sounds, state
+from ui.signals import KINDS, LEVELS, noise_ui
+from ui.state import beats, persist, state
 
 CONTAMINATIONS = [0.0, 0.05, 0.1]
 NOISE_LEVELS = [0.0, 0.2, 0.4]
 
 
-def noise_ui(kind_key: str, level_key: str, of: str = "") -> tuple[str, float]:
-    """The noise's kind and level, side by side (`of`: what they apply to, in the labels)."""
-    cols = st.columns(2)
-    kind = control("signaux", SETTINGS, kind_key, cols[0].segmented_control, f"Type de bruit{of}", list(KINDS),
-                   format_func=KINDS.get, required=True)
-    level = control("signaux", SETTINGS, level_key, cols[1].select_slider, f"Niveau de bruit{of}",
-                    slider_values(0.05, 1.0), format_func=fr_2dp,
-                    help="En écarts types du signal : le bruit blanc et le ronflement ont pour écart type "
-                         "le niveau ; un clic touche un échantillon sur cent et vaut cinq fois le niveau.")
-    return kind, level
-
-
 def denoising_section(data) -> dict[str, str]:
     st.header("Débruiter un battement de cœur")
-    kind, level = noise_ui("t", "n")
+    kind, level = noise_ui("signaux", SETTINGS, "t", "n")
     prediction_ui("signaux", "signaux_denoise", started=state.get("signaux_denoise") is not None)
     train_ui("signaux_denoise", signal_denoise_spec(data, kind, level), data,
              start_label="Entraîner l'autoencodeur débruiteur")
@@ -76,46 +65,23 @@ def anomaly_section() -> dict[str, str]:
     return {"auc_ae": fr(aucs["ae"], ".3f"), "auc_pca": fr(aucs["pca"], ".3f")}
 
 
-def sound_section() -> dict[str, str]:
-    st.header("Débruiter un son")
-    kind, level = noise_ui("st", "sn", " du son")
-    sound_set = sounds()
-    train_ui("signaux_sound", sound_denoise_spec(sound_set.data, kind, level), sound_set.data,
-             start_label="Entraîner le débruiteur de sons")
-    run = finished("signaux_sound", sound_set.data.name)
-    if run is None:
-        st.caption(f"{len(sound_set.train)} notes et voyelles synthétiques d'une seconde à 8 000\u00a0Hz, "
-                   "découpées en fenêtres de 32\u00a0ms, pour l'entraînement ; "
-                   f"{len(sound_set.test)} autres pour le test, à écouter.")
-        return {}
-    results = sound_ui(run)
-    best = max(FILTERS, key=results.get)
-    return {"snr_sound_ae": fr(results["autoencoder"], ".1f"), "snr_sound_filter": fr(results[best], ".1f"),
-            "sound_filter": FILTERS[best]}
-
-
 route_through_app()
-st.title("Signaux et sons")
+st.title("Signaux : battements de cœur")
 lesson_ui("signaux")
 data = beats()
-persist(signaux_noise="signal_gaussian", signaux_level=0.5, signaux_contamination=0.0, signaux_recording=0.2,
-        signaux_sound_noise="signal_gaussian", signaux_sound_level=0.5)
+persist(signaux_noise="signal_gaussian", signaux_level=0.5, signaux_contamination=0.0, signaux_recording=0.2)
 SETTINGS = {"t": Setting("signaux_noise", choice(list(KINDS))),
-            "n": Setting("signaux_level", choice(slider_values(0.05, 1.0))),
+            "n": Setting("signaux_level", choice(LEVELS)),
             "c": Setting("signaux_contamination", choice(CONTAMINATIONS)),
-            "b": Setting("signaux_recording", choice(NOISE_LEVELS)),
-            "st": Setting("signaux_sound_noise", choice(list(KINDS))),
-            "sn": Setting("signaux_sound_level", choice(slider_values(0.05, 1.0)))}
+            "b": Setting("signaux_recording", choice(NOISE_LEVELS))}
 apply_address("signaux", SETTINGS)
 st.caption(f"Cette page a ses propres données : {fr(data.n_train, ',d')} battements de cœur simulés pour "
            f"l'entraînement et {fr(len(data) - data.n_train, ',d')} pour le test, échantillonnés à {ECG_RATE}\u00a0Hz "
            "(le jeu choisi dans la barre latérale ne s'y applique pas).")
-tab_noise, tab_anomaly, tab_sound = st.tabs(["Débruitage", "Battements anormaux", "Sons"])
+tab_noise, tab_anomaly = st.tabs(["Débruitage", "Battements anormaux"])
 with tab_noise:
     run_values = denoising_section(data)
 with tab_anomaly:
     run_values |= anomaly_section()
-with tab_sound:
-    run_values |= sound_section()
 link_ui("signaux", SETTINGS)
 closing_ui("signaux", run=run_values)

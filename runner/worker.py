@@ -10,7 +10,8 @@ So the server's side of a chunk must hand over the lock as few times as possible
 the child once; after each chunk only its progress comes back (plain Python: epoch, batch, history)
 and, when an epoch ended, the model's weights as numpy arrays, copied into the server's copy of the
 model (the one the pages draw). The whole trainer (optimiser included) comes back when it is done,
-failed, or recalled (paused). Images go once per tensor and are kept up to KEEP_BYTES.
+failed, or recalled (paused). Images go once per tensor and are kept up to KEEP_BYTES, and no longer
+than the server's own tensor: a learner's recording leaves the child with the learner's session.
 """
 
 from __future__ import annotations
@@ -104,6 +105,10 @@ def serve(conn: Connection, threads: int) -> None:
             _send(conn, images_key in kept)
         elif kind == "drop":
             trainers.pop(key, None)
+        elif kind == "forget":
+            kept.pop(key, None)
+        elif kind == "held":
+            _send(conn, list(kept))
         elif kind == "take":
             trainer, images_key = trainers.pop(key)
             _send(conn, dumps(trainer, images_key))
@@ -239,11 +244,23 @@ class TrainingProcess:
             self._sent.discard(images_key)  # the child let these images go: send them again
         raise RuntimeError("the training process keeps refusing these images")
 
+    def held_images(self) -> list[int]:
+        """The keys of the image tensors the child keeps now (oldest first)."""
+        with self._lock:
+            self._start()
+            _send(self._conn, ("held", None))
+            return _receive(self._conn)
+
     def _drop_forgotten(self) -> None:
-        """Let the child forget trainers whose server copy is gone (a closed tab's, once its session ended)."""
+        """Let the child forget trainers and images whose server copy is gone (a closed tab's, once its
+        session ended): a learner's own data never outlives its session in the child."""
         for key in [k for k, ref in self._away.items() if ref() is None]:
             _send(self._conn, ("drop", key))
             del self._away[key]
+        alive = {key for ref, key in self._keys.values() if ref() is not None}
+        for key in self._sent - alive:
+            _send(self._conn, ("forget", key))
+            self._sent.discard(key)
 
     def _key(self, obj) -> int:
         """A key that names this very object, never reused for another (ids are, once an object is freed)."""

@@ -8,6 +8,7 @@ import torch
 from ae_core import Corruption, ModelConfig, SpecError, build_model, build_trainer, count_parameters
 from ae_core.anomaly import class_aucs, one_class_aucs, scores
 from ae_core.beats import beat_dataset, denoising_snr
+from ae_core.filters import FILTERS
 from ae_core.recipes import beat_anomaly_spec, signal_denoise_spec
 from ae_core.rows import one_class_rows
 from ae_core.signals import BEAT_SAMPLES, ECG_CLASSES
@@ -59,7 +60,7 @@ def test_a_short_denoising_training_learns_and_is_scored_beside_the_filters():
     history = trainer.run()
     assert history.val_loss[-1] < history.val_loss[0]
     scores = denoising_snr(trainer.model.eval(), data, trainer.train_idx, trainer.val_idx, "signal_gaussian", 0.5)
-    assert list(scores) == ["noisy", "moving_average", "savitzky_golay", "kalman", "autoencoder"]
+    assert list(scores) == ["noisy", "moving_average", "savitzky_golay", "kalman", "notch", "autoencoder"]
     assert all(np.isfinite(snr) for snr, _ in scores.values())
     assert scores["kalman"][1]["order"] in (1, 2)  # its tuned parameters come back with its score
 
@@ -72,7 +73,7 @@ def test_the_denoising_autoencoder_beats_every_tuned_filter_on_synthetic_beats(k
     trainer = trained(spec, data)
     scores = denoising_snr(trainer.model.eval(), data, trainer.train_idx, trainer.val_idx, kind, 0.5)
     print(f"FIGURE beats {kind} at 0.5: " + ", ".join(f"{m} {s:.1f} dB {p}" for m, (s, p) in scores.items()))
-    best_filter = max(scores[m][0] for m in ("moving_average", "savitzky_golay", "kalman"))
+    best_filter = max(scores[m][0] for m in FILTERS)
     if kind == "signal_gaussian":  # the page's default noise, quoted by its lesson
         check_claim("signaux_denoise", ae=scores["autoencoder"][0], filter=best_filter)
     assert scores["autoencoder"][0] > best_filter > scores["noisy"][0]
@@ -86,7 +87,7 @@ def _denoising(kind: str, level: float) -> dict[str, tuple[float, dict]]:
 
 def _gap(scores: dict) -> float:
     """The autoencoder's lead over the best tuned filter, in dB."""
-    return scores["autoencoder"][0] - max(scores[m][0] for m in ("moving_average", "savitzky_golay", "kalman"))
+    return scores["autoencoder"][0] - max(scores[m][0] for m in FILTERS)
 
 
 @pytest.mark.slow

@@ -1,4 +1,4 @@
-"""App test of the page « Signaux et sons »: it renders, trains the denoiser and the one-class model live
+"""App test of the page « Signaux : battements de cœur »: it renders, trains the denoiser and the one-class model live
 (short recipes: the quality tests in tests/test_beats.py hold the full ones) and reads its address."""
 
 import pytest
@@ -10,12 +10,11 @@ PAGE = "pages/signaux.py"
 
 def test_page_renders_before_any_training():
     at = app(PAGE)
-    assert at.title[0].value == "Signaux et sons"
-    assert [t.label for t in at.tabs] == ["Débruitage", "Battements anormaux", "Sons"]
+    assert at.title[0].value == "Signaux : battements de cœur"
+    assert [t.label for t in at.tabs] == ["Débruitage", "Battements anormaux"]
     assert any("battements de cœur simulés" in c.value for c in at.caption)
     labels = {b.label for b in at.button}
-    assert {"Entraîner l'autoencodeur débruiteur", "Entraîner sur les battements normaux",
-            "Entraîner le débruiteur de sons"} <= labels
+    assert {"Entraîner l'autoencodeur débruiteur", "Entraîner sur les battements normaux"} <= labels
     assert at.segmented_control(key="signaux_noise").value == "signal_gaussian"
 
 
@@ -39,8 +38,9 @@ def test_a_denoiser_then_a_one_class_model_trained_on_the_page(monkeypatch):
     assert not at.exception
     table = next(d.value for d in at.dataframe if "SNR (dB)" in d.value.columns)
     assert list(table.index) == ["Battement bruité", "Moyenne glissante", "Savitzky–Golay", "Lisseur de Kalman",
-                                 "Autoencodeur débruiteur"]
+                                 "Coupe-bande 50 Hz", "Autoencodeur débruiteur"]
     assert table["SNR (dB)"].iloc[1:].gt(table["SNR (dB)"].iloc[0]).all()  # every method cleans something
+    assert table.loc["Coupe-bande 50 Hz", "réglage choisi sur l'entraînement"].startswith("qualité ")
     assert any("meilleur des filtres réglés" in m.value for m in [*at.success, *at.error, *at.info, *at.warning])
     click(at, "Entraîner sur les battements normaux")
     train_to_end(at, "signaux_anomaly")
@@ -49,24 +49,3 @@ def test_a_denoiser_then_a_one_class_model_trained_on_the_page(monkeypatch):
     assert len(per_class) == 4 and per_class["AUC"].between(0, 1).all()
     assert any("AUC" in m.value and "ACP à 8 composantes" in m.value
                for m in [*at.success, *at.error, *at.info, *at.warning])
-
-
-@pytest.mark.slow
-def test_a_sound_denoiser_trained_on_the_page_is_heard_in_every_version(monkeypatch):
-    short_recipes(monkeypatch, "sound_denoise_spec", epochs=2)
-    at = app(PAGE)
-    click(at, "Entraîner le débruiteur de sons")
-    train_to_end(at, "signaux_sound")
-    assert not at.exception
-    table = next(d.value for d in at.dataframe if "SNR moyen (dB)" in d.value.columns)
-    assert list(table.index) == ["Son bruité", "Moyenne glissante", "Savitzky–Golay", "Lisseur de Kalman",
-                                 "Autoencodeur débruiteur"]
-    players = at.get("audio")
-    assert len(players) == 6  # clean, noisy, three filters, the autoencoder
-    at.selectbox(key="signaux_sound_pick").set_value(3).run()  # another sound: the players follow
-    assert not at.exception and len(at.get("audio")) == 6
-    assert not any("Comparaison inégale" in i.value for i in at.info)
-    at.segmented_control(key="signaux_sound_noise").set_value("hum").run()
-    click(at, "Entraîner le débruiteur de sons")
-    train_to_end(at, "signaux_sound")
-    assert any("Comparaison inégale" in i.value for i in at.info)  # smoothing filters against a low hum

@@ -6,7 +6,7 @@ import os
 import pytest
 import torch
 
-from ae_core import RunSpec, TrainConfig, build_trainer, default_spec
+from ae_core import Dataset, RunSpec, TrainConfig, build_trainer, default_spec
 from runner.worker import TrainingProcess
 
 pytestmark = pytest.mark.xdist_group("worker")  # one worker starts the module's child process
@@ -103,3 +103,17 @@ def test_the_child_forgets_a_training_whose_server_copy_is_gone(process, digits)
     kept = build_trainer(quick(digits), digits)
     process.step(kept, 0.0)
     assert list(process._away) == [process._key(kept)]
+
+
+def test_the_child_forgets_images_whose_server_tensor_is_gone(process, digits):
+    """A learner's recording must not outlive the session: once the server's tensor is freed, the child
+    lets its copy go at the next chunk anyone trains."""
+    own = Dataset(digits.name, digits.images.clone(), digits.labels, digits.class_names, digits.n_train)
+    gone = build_trainer(quick(digits), own)
+    process.step(gone, 0.0)
+    key = process._key(own.images)
+    assert key in process.held_images()
+    del gone, own
+    gc.collect()
+    process.step(build_trainer(quick(digits), digits), 0.0)
+    assert key not in process.held_images()

@@ -17,6 +17,7 @@ STEPS = {
     "variantes": ("pages/variantes.py", {}, "variantes et compression (les balayages, lancés par l'enseignant)"),
     "synthese": ("pages/synthese.py", {}, "ce qu'il faut retenir"),
     "signaux": ("pages/signaux.py", {}, "des images aux signaux : un battement de cœur débruité et classé"),
+    "sons": ("pages/sons.py", {}, "des sons à écouter : débruités, compressés en octets, et votre voix"),
 }
 CLASS_PATHS = {length: [STEPS[name] for name in names.split()] for length, names in {
     "1 heure": "accueil entrainer debruitage synthese",
@@ -24,7 +25,7 @@ CLASS_PATHS = {length: [STEPS[name] for name in names.split()] for length, names
     "3 heures": "accueil entrainer espace_latent debruitage anomalies generer variantes synthese",
 }.items()}
 # Pages beyond the longest path (its pages fill three hours): for another session or work at home.
-EXTRA_STEPS = [STEPS["signaux"]]
+EXTRA_STEPS = [STEPS["signaux"], STEPS["sons"]]
 
 
 def plan_minutes(target: str) -> int:

@@ -1,5 +1,4 @@
-"""The signal page's sections: denoising heartbeats against tuned filters, abnormal heartbeats, and
-denoising sounds to listen to."""
+"""The signal page's sections: denoising heartbeats against tuned filters, and abnormal heartbeats."""
 
 from __future__ import annotations
 
@@ -15,20 +14,16 @@ from ae_core.beats import autoencoder_snr, denoise, denoising_snr, rows_of
 from ae_core.corruption import SIGNAL_NOISES
 from ae_core.filters import FILTERS, apply_filter
 from ae_core.rows import one_class_rows
-from ae_core.signals import ECG_RATE, add_noise, snr_db
-from ae_core.sound import SOUND_RATE, peak_normalise, to_wav_bytes
-from ae_core.sound_windows import denoiser_snr, sound_snr, tuned_filters, versions
+from ae_core.signals import ECG_RATE, add_noise
 from ui.anomaly import comparison_ui, curves_ui, decision_ui, threshold_ui
 from ui.charts import histogram, plot, signal_figure, snr_curve_figure
 from ui.fmt import fr
 from ui.live import Run
-from ui.state import beats, memo, sounds
+from ui.signals import METHODS as SIGNAL_METHODS
+from ui.signals import SAID, params_text
+from ui.state import beats, memo
 
-# The page's noise kinds (keys of ae_core.corruption.SIGNAL_NOISES) and their French labels.
-KINDS = {"signal_gaussian": "Bruit blanc", "hum": "Secteur (50\u00a0Hz)", "clicks": "Clics"}  # short: a phone's width
-SAID = {"signal_gaussian": "un bruit blanc gaussien", "hum": "le ronflement du secteur à 50\u00a0Hz",
-        "clicks": "des clics"}
-METHODS = {"noisy": "Battement bruité", **FILTERS, "autoencoder": "Autoencodeur débruiteur"}
+METHODS = {**SIGNAL_METHODS, "noisy": "Battement bruité"}
 CURVE_LEVELS = [0.25, 0.5, 0.75, 1.0]
 
 
@@ -52,7 +47,7 @@ def denoising_ui(data: Dataset, run: Run) -> dict[str, tuple[float, dict]]:
     trainer, c = run.trainer, run.trainer.spec.corruption
     results = denoising_results(run)
     table = pd.DataFrame({"SNR (dB)": [results[m][0] for m in METHODS],
-                          "réglage choisi sur l'entraînement": [_params(results[m][1]) for m in METHODS]},
+                          "réglage choisi sur l'entraînement": [params_text(results[m][1]) for m in METHODS]},
                          index=pd.Index(list(METHODS.values()), name="méthode"))
     st.dataframe(table.style.format({"SNR (dB)": "{:.1f}"}, decimal=","))
     st.caption(f"Sur les {fr(len(trainer.val_idx), ',d')} battements de test, avec {SAID[c.kind]} de niveau "
@@ -62,7 +57,8 @@ def denoising_ui(data: Dataset, run: Run) -> dict[str, tuple[float, dict]]:
     clean = rows_of(data, trainer.val_idx[i:i + 1])
     noisy = add_noise(clean, SIGNAL_NOISES[c.kind], c.level, ECG_RATE, 1 + i)
     best = max(FILTERS, key=lambda m: results[m][0])
-    traces = {"propre": clean[0], "bruité": noisy[0], FILTERS[best]: apply_filter(best, noisy, results[best][1])[0],
+    traces = {"propre": clean[0], "bruité": noisy[0],
+              FILTERS[best]: apply_filter(best, noisy, results[best][1], ECG_RATE)[0],
               "autoencodeur": denoise(trainer.model.eval(), noisy)[0]}
     plot(st, signal_figure(traces, ECG_RATE), key="signaux_beat_chart",
          caption=f"Le battement n°\u00a0{i} propre (trait épais), bruité, puis nettoyé par le meilleur filtre réglé "
@@ -76,11 +72,6 @@ def denoising_ui(data: Dataset, run: Run) -> dict[str, tuple[float, dict]]:
          caption=f"Sur les {fr(len(trainer.val_idx), ',d')} battements de test : les filtres sont réglés à nouveau "
                  "à chaque niveau, l'autoencodeur garde le niveau de son entraînement (trait pointillé).")
     return results
-
-
-def _params(params: dict) -> str:
-    names = {"window": "fenêtre", "order": "ordre", "ratio": "rapport q/r"}
-    return ", ".join(f"{names[k]} {fr(v, 'g')}" for k, v in params.items()) or "—"
 
 
 def anomaly_ui(data: Dataset, run: Run) -> dict[str, float]:
@@ -116,46 +107,3 @@ def anomaly_ui(data: Dataset, run: Run) -> dict[str, float]:
     plot(st, signal_figure(traces, ECG_RATE), key="signaux_top_chart",
          caption="Les trois battements de test aux scores les plus élevés, avec leur vraie classe.")
     return {"ae": roc_auc_score(y, test_s), "pca": roc_auc_score(y, base["pca"])}
-
-
-# --- sounds ------------------------------------------------------------------------------------
-
-@st.cache_data(show_spinner="Réglage des filtres sur les sons d'entraînement…", max_entries=16)
-def sound_filters(kind: str, level: float) -> tuple[dict[str, dict], dict[str, float]]:
-    """Each filter's parameters tuned on noisy training windows, and the SNRs they give on the test sounds."""
-    params = tuned_filters(sounds(), kind, level)
-    return params, sound_snr(None, sounds(), kind, level, params)
-
-
-def sound_ui(run: Run) -> dict[str, float]:
-    """Every method's mean SNR on the test sounds, then one sound to hear and see in each version."""
-    trainer, c, sound_set = run.trainer, run.trainer.spec.corruption, sounds()
-    params, filtered = sound_filters(c.kind, c.level)
-    model = trainer.model.eval()
-    ae = memo("signaux_sound_snr", trainer.spec, lambda: denoiser_snr(model, sound_set, c.kind, c.level))
-    results = {**filtered, "autoencoder": ae}
-    st.dataframe(pd.DataFrame({"SNR moyen (dB)": [results[m] for m in METHODS]},
-                              index=pd.Index([METHODS[m].replace("Battement", "Son") for m in METHODS], name="méthode"))
-                 .style.format(precision=1, decimal=","))
-    st.caption(f"Sur les {len(sound_set.test)} sons de test, avec {SAID[c.kind]} de niveau {fr(c.level, '.2f')} ; "
-               "le son est nettoyé par fenêtres de 32\u00a0ms qui se chevauchent, puis recollé.")
-    if c.kind == "hum":  # the comparison is not a fair one for this noise: say so where the learner looks
-        st.info("Comparaison inégale pour ce bruit : le ronflement du secteur est grave (50\u00a0Hz, sous la "
-                "fondamentale d'une voix), et des filtres qui lissent ne retirent que les aigus. La réponse "
-                "classique, un filtre passe-haut ou coupe-bande à 50\u00a0Hz, n'est pas dans ce tableau.",
-                icon=":material/balance:")
-    i = st.selectbox("Son à écouter", range(len(sound_set.test)), format_func=lambda j: f"n°\u00a0{j} : "
-                     f"{sound_set.names[j]}", key="signaux_sound_pick")
-    heard = memo("signaux_heard", (trainer.spec, i), lambda: versions(model, sound_set, i, c.kind, c.level, params))
-    labels = {"clean": "Son propre", "noisy": "Son bruité", **FILTERS, "autoencoder": "Autoencodeur débruiteur"}
-    for col, (name, x) in zip(st.columns(3) + st.columns(3), heard.items()):
-        snr = "" if name == "clean" else f" · {fr(snr_db(heard['clean'], x), '.1f')}\u00a0dB"
-        col.markdown(f"**{labels[name]}**{snr}")
-        col.audio(to_wav_bytes(peak_normalise(x), SOUND_RATE), alt=f"{labels[name]} : {sound_set.names[i]}{snr}")
-    st.caption("Chaque version est ramenée au même niveau sonore (crête à la moitié du maximum) : aucune ne "
-               "sature, et la comparaison se fait à l'oreille, pas au volume.")
-    zoom = slice(SOUND_RATE // 4, SOUND_RATE // 4 + 240)  # 30 ms, a quarter of a second in
-    plot(st, signal_figure({labels[m]: heard[m][zoom] for m in ("clean", "noisy", "autoencoder")}, SOUND_RATE),
-         key="signaux_sound_zoom", caption="30\u00a0ms du son choisi : propre (trait épais), bruité et débruité "
-         "par l'autoencodeur.")
-    return results
