@@ -152,15 +152,17 @@ def noise_curve_figure(levels, curves: dict[str, list[float]], level: float) -> 
 
 # --- signals ----------------------------------------------------------------------------------
 
-def signal_figure(traces: dict[str, np.ndarray], rate: float, title: str = "") -> go.Figure:
-    """Signals (L,) overlaid against time in milliseconds, the first drawn thickest (the reference)."""
+def signal_figure(traces: dict[str, np.ndarray], rate: float | None, title: str = "") -> go.Figure:
+    """Signals (L,) overlaid against time in milliseconds (or sample index when `rate` is None), the first
+    drawn thickest (the reference)."""
     fig = go.Figure()
     for i, (name, y) in enumerate(traces.items()):
-        t = (np.arange(len(y)) * 1000 / rate).tolist()
+        t = (np.arange(len(y)) * (1000 / rate if rate else 1)).tolist()
         fig.add_scatter(x=t, y=np.asarray(y, dtype=float).tolist(), name=name, mode="lines",
                         line=dict(width=3 if i == 0 else 1.5, color=COLORS[i % len(COLORS)]))
     fig.update_layout(title=title)
-    return layout(fig, 320, xaxis_title="temps (ms)", yaxis_title="amplitude (écarts types)")
+    return layout(fig, 320, xaxis_title="temps (ms)" if rate else "échantillon",
+                  yaxis_title="amplitude (écarts types)")
 
 
 def snr_curve_figure(levels: list[float], curves: dict[str, list[float]], level: float) -> go.Figure:

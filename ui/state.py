@@ -27,7 +27,8 @@ from ae_core import (
 )
 from ae_core.beats import beat_dataset
 from ae_core.checkpoint import check_outputs
-from ae_core.data import DEFAULT_DATASET
+from ae_core.data import DEFAULT_DATASET, default_data_dir
+from ae_core.ecg5000 import load_ecg5000
 from ae_core.sound_windows import SoundSet, sound_set
 from ui import saved
 
@@ -46,6 +47,21 @@ def beats(noise: float = 0.0) -> Dataset:
     """The synthetic heartbeats (ae_core.beats): 2,000 training and 1,000 test beats, with a recording's white
     noise of `noise` standard deviations, shared by every session."""
     return beat_dataset(noise=noise)
+
+
+@st.cache_resource(ttl=600, show_spinner="Téléchargement des battements réels ECG5000…")
+def _ecg5000(folder: str) -> Dataset | str:
+    """ECG5000 (ae_core.ecg5000) from `folder`, downloaded there once, or the French message saying why it
+    cannot be had: a failure is kept ten minutes, so that a class without network waits once, not per learner."""
+    try:
+        return load_ecg5000(folder)
+    except DatasetUnavailable as exc:
+        return str(exc)
+
+
+def real_beats() -> Dataset | str:
+    """The real heartbeats of ECG5000, shared by every session, or why they cannot be had (in French)."""
+    return _ecg5000(str(default_data_dir()))
 
 
 @st.cache_resource

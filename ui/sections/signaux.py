@@ -74,9 +74,10 @@ def denoising_ui(data: Dataset, run: Run) -> dict[str, tuple[float, dict]]:
     return results
 
 
-def anomaly_ui(data: Dataset, run: Run) -> dict[str, float]:
+def anomaly_ui(data: Dataset, run: Run, rate: float | None) -> dict[str, float]:
     """Scores of the test beats, the threshold and its decisions, the curves, the baselines, the AUC per
-    kind of anomaly and the highest-scored beats; returns the AUCs of the autoencoder and of PCA."""
+    kind of anomaly and the highest-scored beats (drawn at `rate` Hz, or against the sample index when the
+    rate is unknown); returns the AUCs of the autoencoder and of PCA."""
     trainer = run.trainer
     sp = one_class_rows(data, trainer.spec.rows)
     model, test = trainer.model.eval(), data.images[sp.test_idx]
@@ -104,6 +105,6 @@ def anomaly_ui(data: Dataset, run: Run) -> dict[str, float]:
     st.dataframe(pd.DataFrame({"AUC": list(per_class.values())}, index=kinds).style.format(precision=3, decimal=","))
     top = np.argsort(-test_s, kind="mergesort")[:3]
     traces = {f"{data.class_names[labels[j]]} (score {fr(test_s[j], '.3f')})": test[j].flatten().numpy() for j in top}
-    plot(st, signal_figure(traces, ECG_RATE), key="signaux_top_chart",
+    plot(st, signal_figure(traces, rate), key="signaux_top_chart",
          caption="Les trois battements de test aux scores les plus élevés, avec leur vraie classe.")
     return {"ae": roc_auc_score(y, test_s), "pca": roc_auc_score(y, base["pca"])}
