@@ -9,10 +9,12 @@ import torch
 
 from ae_core import build_trainer
 from ae_core.filters import FILTERS
-from ae_core.recipes import sound_denoise_spec
-from ae_core.sound import SOUND_RATE
+from ae_core.errors import LearnerError
+from ae_core.recipes import sound_denoise_spec, voice_denoise_spec
+from ae_core.sound import SOUND_RATE, synthetic_sounds
 from ae_core.sound_windows import (
     HOP,
+    VOICE_TRAIN_SHARE,
     WINDOW,
     denoise_sound,
     denoiser_snr,
@@ -20,6 +22,7 @@ from ae_core.sound_windows import (
     sound_snr,
     tuned_filters,
     versions,
+    voice_set,
 )
 from tests.conftest import trained
 
@@ -86,3 +89,33 @@ def test_the_sound_denoiser_against_the_tuned_filters_at_the_pages_defaults():
     assert denoiser_snr(model, s, "signal_gaussian", 0.5) == pytest.approx(snr["autoencoder"])  # the page's row
     lead = snr["autoencoder"] - max(snr[f] for f in FILTERS)
     assert 0 < lead < 3 and max(snr[f] for f in FILTERS) > snr["noisy"]  # « devant, mais de bien moins » (beats: 4 dB)
+
+
+def test_a_recording_trains_on_its_start_and_is_measured_on_its_end():
+    x = np.concatenate(list(synthetic_sounds(5, 1.0, seed=3)))  # 5 s at 8 kHz
+    voice = voice_set(x)
+    cut = int(VOICE_TRAIN_SHARE * len(x))
+    assert voice.train.shape == (1, cut) and voice.test.shape == (1, len(x) - cut)
+    assert np.allclose(np.concatenate([voice.train[0], voice.test[0]]) * x[:cut].std(), x, atol=1e-6)
+    assert voice.data.n_train == len(voice.data) - (1 + -(-(len(x) - cut - WINDOW) // HOP))
+    assert voice.data.name.startswith("voix_") and voice.data.name != voice_set(x[::-1].copy()).data.name
+    assert 10 <= voice_denoise_spec(voice.data).train.epochs <= 40
+
+
+@pytest.mark.parametrize("x, message", [(np.ones(2 * SOUND_RATE), "trop court"),
+                                        (np.zeros(4 * SOUND_RATE), "silencieux")])
+def test_a_recording_too_short_or_silent_is_refused_in_french(x, message):
+    with pytest.raises(LearnerError, match=message):
+        voice_set(x)
+
+
+@pytest.mark.slow
+def test_against_mains_hum_on_sounds_the_notch_wins_by_far():
+    s = sound_set()
+    model = trained(sound_denoise_spec(s.data, "hum", 0.5), s.data).model.eval()
+    snr = sound_snr(model, s, "hum", 0.5, tuned_filters(s, "hum", 0.5))
+    print("FIGURE sounds with hum 0.5: " + ", ".join(f"{m} {v:.1f} dB" for m, v in snr.items()))
+    smoothers = [snr[f] for f in FILTERS if f != "notch"]
+    # « les lissages ne font presque rien, l'autoencodeur en retire une bonne part, le coupe-bande loin devant »
+    assert max(smoothers) < snr["noisy"] + 1 and snr["autoencoder"] > snr["noisy"] + 5
+    assert snr["notch"] > snr["autoencoder"] + 5
