@@ -3,15 +3,16 @@
 import streamlit as st
 
 from ae_core.filters import FILTERS
-from ae_core.recipes import sound_denoise_spec, voice_denoise_spec
+from ae_core.recipes import sound_code_spec, sound_denoise_spec, voice_denoise_spec
 from ui.address import Setting, apply_address, choice, link_ui
 from ui.fmt import fr
 from ui.lesson import closing_ui, lesson_ui, outcome_ui, prediction_ui
 from ui.live import finished, train_ui
+from ui.sections.octets import bytes_ui
 from ui.sections.sons import sound_ui, voice_input_ui, voice_ui
 from ui.shell import route_through_app
 from ui.signals import KINDS, LEVELS, noise_ui
-from ui.state import persist, sounds, state
+from ui.state import code_sounds, persist, sounds, state
 
 
 def denoising_section() -> dict[str, str]:
@@ -35,6 +36,26 @@ def denoising_section() -> dict[str, str]:
         f"{FILTERS[best]}, le meilleur des filtres réglés."))})
     return {"snr_ae": fr(results["autoencoder"], ".1f"), "snr_filter": fr(results[best], ".1f"),
             "filter": FILTERS[best]}
+
+
+def bytes_section() -> dict[str, str]:
+    st.header("Un son en octets")
+    sound_set = code_sounds()
+    prediction_ui("sons", "sons_code", started=state.get("sons_code") is not None)
+    train_ui("sons_code", sound_code_spec(sound_set.data), sound_set.data,
+             start_label="Entraîner l'autoencodeur compresseur")
+    run = finished("sons_code", sound_set.data.name)
+    if run is None:
+        st.caption(f"Un autoencodeur à code de {sound_code_spec(sound_set.data).model.latent_dim} nombres par "
+                   f"fenêtre de 32\u00a0ms, entraîné sur {len(sound_set.train)} notes et voyelles ; puis mesuré, "
+                   "octet par octet, face à l'ACP, à Opus, à MP3 et à la loi µ du téléphone.")
+        return {}
+    values, pca_wins = bytes_ui(run)
+    outcome_ui("sons", "sons_code", {"pca": (pca_wins, (
+        f"à {values['bytes_budget']}\u00a0octets par seconde, l'autoencodeur atteint {values['bytes_ae']}\u00a0dB, "
+        f"l'ACP à son meilleur {values['bytes_pca']}\u00a0dB ; la meilleure méthode y est «\u202f"
+        f"{values['bytes_best']}\u202f»."))})
+    return values
 
 
 def voice_section() -> dict[str, str]:
@@ -66,9 +87,11 @@ SETTINGS = {"t": Setting("sons_noise", choice(list(KINDS))),
 apply_address("sons", SETTINGS)
 st.caption("Cette page a ses propres sons, à 8 000\u00a0Hz comme au téléphone (le jeu choisi dans la barre "
            "latérale ne s'y applique pas). Mettez un casque ou baissez le volume avant d'écouter.")
-tab_noise, tab_voice = st.tabs(["Débruitage", "Votre voix"])
+tab_noise, tab_bytes, tab_voice = st.tabs(["Débruitage", "Un son en octets", "Votre voix"])
 with tab_noise:
     run_values = denoising_section()
+with tab_bytes:
+    run_values |= bytes_section()
 with tab_voice:
     run_values |= voice_section()
 link_ui("sons", SETTINGS)

@@ -25,7 +25,7 @@ def messages(at) -> list[str]:
 def test_page_renders_before_any_training():
     at = app(PAGE)
     assert at.title[0].value == "Sons\u202f: débruiter, compresser, votre voix"
-    assert [t.label for t in at.tabs] == ["Débruitage", "Votre voix"]
+    assert [t.label for t in at.tabs] == ["Débruitage", "Un son en octets", "Votre voix"]
     assert any("Entraîner le débruiteur de sons" == b.label for b in at.button)
     assert any("jamais écrite sur disque" in m for m in messages(at))  # the voice's privacy, said before recording
     assert at.segmented_control(key="sons_noise").value == "signal_gaussian"
@@ -88,3 +88,22 @@ def test_the_learners_voice_is_learned_on_its_start_and_measured_on_its_end(monk
     assert any("Sur votre voix, l'autoencodeur" in m for m in messages(at))  # who wins, said either way
     assert any("fin de votre enregistrement (1,8\u00a0s)" in c.value for c in at.caption)  # 30 % of 6 s
     assert len(at.get("audio")) == 4  # clean, noisy, the best filter, the autoencoder
+
+
+@pytest.mark.slow
+def test_a_sound_in_bytes_against_pca_and_the_codecs_to_hear_at_a_budget(monkeypatch):
+    short_recipes(monkeypatch, "sound_code_spec", epochs=1)
+    at = app(PAGE)
+    click(at, "Entraîner l'autoencodeur compresseur")
+    train_to_end(at, "sons_code")
+    assert not at.exception
+    table = next(d.value for d in at.dataframe if "octets par seconde" in d.value.columns)
+    assert list(table.index) == ["Autoencodeur", "ACP à son meilleur", "Opus", "MP3", "Loi µ (téléphone)"]
+    assert table.loc["Autoencodeur", "octets par seconde"] == "2\u202f048"  # 32 windows of 128 numbers on 4 bits
+    assert table.loc["Loi µ (téléphone)", "octets par seconde"] == "8\u202f000"
+    assert len(at.get("audio")) == 6  # the sound, the autoencoder, PCA, Opus, MP3, µ-law
+    at.select_slider(key="sons_bits").set_value(2).run()  # 1,024 bytes a second: below both codecs' floor
+    assert not at.exception
+    table = next(d.value for d in at.dataframe if "octets par seconde" in d.value.columns)
+    assert table.loc["Opus", "réglage"] == "hors de portée" and len(at.get("audio")) == 4
+    assert any("ne descendent pas à ce budget" in c.value for c in at.caption)

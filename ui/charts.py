@@ -172,6 +172,19 @@ def snr_curve_figure(levels: list[float], curves: dict[str, list[float]], level:
     return layout(fig, 340, xaxis_title="niveau de bruit (en écarts types du signal)", yaxis_title="SNR (dB)")
 
 
+def rate_figure(curves: dict[str, list[tuple[float, float, str]]], budget: float, x_title: str) -> go.Figure:
+    """SNR (dB) against a cost, one line per method of (cost, SNR, setting) points, the setting on hover;
+    the chosen budget as a black line."""
+    fig = go.Figure()
+    for (name, points), color in zip(curves.items(), COLORS):
+        fig.add_scatter(x=[p[0] for p in points], y=[p[1] for p in points], text=[p[2] for p in points], name=name,
+                        mode="lines+markers", marker_color=color,
+                        hovertemplate="%{text}<br>%{x:.0f}\u00a0octets par seconde, %{y:.1f}\u00a0dB")
+    fig.add_vline(x=budget, line_color="black")
+    fig.update_xaxes(tickformat=",d")  # 1 500, with the layout's separators
+    return layout(fig, 360, xaxis_title=x_title, yaxis_title="SNR (dB)")
+
+
 # --- anomalies --------------------------------------------------------------------------------
 
 def histogram(values: np.ndarray, is_anomaly: np.ndarray | None, threshold: float, log_x: bool) -> go.Figure:

@@ -29,6 +29,7 @@ from ae_core.beats import beat_dataset
 from ae_core.checkpoint import check_outputs
 from ae_core.data import DEFAULT_DATASET, default_data_dir
 from ae_core.ecg5000 import load_ecg5000
+from ae_core.sound_bytes import code_sound_set
 from ae_core.sound_windows import SoundSet, sound_set
 from ui import saved
 
@@ -68,6 +69,12 @@ def real_beats() -> Dataset | str:
 def sounds() -> SoundSet:
     """The synthetic notes and vowels (ae_core.sound_windows) and their windows, shared by every session."""
     return sound_set()
+
+
+@st.cache_resource
+def code_sounds() -> SoundSet:
+    """The sounds a compressing autoencoder learns on (ae_core.sound_bytes): 160 training, the same 8 test sounds."""
+    return code_sound_set()
 
 
 @st.cache_resource

@@ -84,3 +84,20 @@ def test_send_a_wav_file_and_a_file_that_is_not_one(page, voice_file, tmp_path):
     wait_ready(page)
     assert panel.get_by_text("n'est pas un fichier WAV lisible").count() == 0
     shot(page, "sons_voix_fichier")
+
+
+def test_a_sound_in_bytes_drawn_and_heard_at_a_budget(page):
+    page.set_viewport_size({"width": 1400, "height": 4200})  # the main area scrolls inside: a tall window shows it all
+    open_from_menu(page, MENU)
+    page.get_by_role("tab", name="Un son en octets").click()
+    panel = page.get_by_role("tabpanel", name="Un son en octets")
+    panel.get_by_role("button", name="Entraîner l'autoencodeur compresseur").click()
+    chart = panel.locator('[data-testid="stPlotlyChart"][aria-label*="octets par seconde"]')
+    chart.wait_for(timeout=240_000)
+    chart.locator(".scatterlayer .trace").nth(3).wait_for(timeout=60_000)  # autoencoder, PCA, Opus, MP3
+    wait_ready(page)
+    players = panel.locator("audio")
+    sources = [players.nth(i).get_attribute("src") for i in range(6)]
+    assert all(sources) and len(set(sources)) == 6  # the sound, then five ways to send it
+    assert page.get_by_test_id("stException").count() == 0
+    shot(page, "sons_octets")

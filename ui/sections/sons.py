@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import hashlib
 
-import numpy as np
 import pandas as pd
 import streamlit as st
 
 from ae_core.errors import LearnerError
 from ae_core.filters import FILTERS
 from ae_core.readers import ReaderError
-from ae_core.signals import snr_db
-from ae_core.sound import SOUND_RATE, peak_normalise, read_wav, to_wav_bytes
+from ae_core.sound import SOUND_RATE, read_wav
 from ae_core.sound_windows import (
     MAX_VOICE_SECONDS,
     SoundSet,
@@ -25,12 +23,11 @@ from ae_core.sound_windows import (
 from ui.charts import plot, signal_figure
 from ui.fmt import fr
 from ui.live import Run
+from ui.signals import HEARD, SAID, players_ui
 from ui.signals import METHODS as SIGNAL_METHODS
-from ui.signals import SAID
 from ui.state import memo, sounds
 
 METHODS = {**SIGNAL_METHODS, "noisy": "Son bruité"}
-HEARD = {"clean": "Son propre", **METHODS}
 
 
 @st.cache_data(show_spinner="Réglage des filtres sur les sons d'entraînement…", max_entries=16)
@@ -38,18 +35,6 @@ def sound_filters(kind: str, level: float) -> tuple[dict[str, dict], dict[str, f
     """Each filter's parameters tuned on noisy training windows, and the SNRs they give on the test sounds."""
     params = tuned_filters(sounds(), kind, level)
     return params, sound_snr(None, sounds(), kind, level, params)
-
-
-def players_ui(heard: dict[str, np.ndarray], name: str) -> None:
-    """One player per version of a sound, three to a row, each with its SNR against the clean sound."""
-    items = list(heard.items())
-    for start in range(0, len(items), 3):
-        for col, (method, x) in zip(st.columns(3), items[start:start + 3]):
-            snr = "" if method == "clean" else f" · {fr(snr_db(heard['clean'], x), '.1f')}\u00a0dB"
-            col.markdown(f"**{HEARD[method]}**{snr}")
-            col.audio(to_wav_bytes(peak_normalise(x), SOUND_RATE), alt=f"{HEARD[method]} : {name}{snr}")
-    st.caption("Chaque version est ramenée au même niveau sonore (crête à la moitié du maximum) : aucune ne "
-               "sature, et la comparaison se fait à l'oreille, pas au volume.")
 
 
 def snr_table(results: dict[str, float], caption: str) -> None:
