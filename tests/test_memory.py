@@ -23,7 +23,10 @@ HANDLE = """
 import sys
 from ae_core import CheckpointError, load_checkpoint
 from ae_core.image_reader import read_image
+from ae_core.errors import LearnerError
 from ae_core.readers import ReaderError, read_csv
+from ae_core.sound import read_wav
+from ae_core.sound_windows import MAX_VOICE_SECONDS, voice_set
 kind, path = sys.argv[1], sys.argv[2]
 data = open(path, "rb").read()
 try:
@@ -31,10 +34,12 @@ try:
         read_image(data, (1, 28, 28))
     elif kind == "csv":
         read_csv(data)
+    elif kind == "wav":
+        voice_set(read_wav(data, 8000, MAX_VOICE_SECONDS))
     else:
         load_checkpoint(data)
     outcome = "accepted"
-except (ReaderError, CheckpointError):
+except (ReaderError, CheckpointError, LearnerError):
     outcome = "refused"
 peak = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM"))
 print(outcome, peak // 1024)
@@ -108,7 +113,27 @@ CASES = {
     "CSV 1 400 x 500 quoted decimal commas": (
         "csv", lambda: table(1400, 500, lambda i, j: f'"{(i * j) % 97},{j % 10}"'), "accepted"),
     "CSV 800 x 500 distinct words": ("csv", lambda: table(800, 500, lambda i, j: f"m{i * 500 + j}"), "refused"),
+    "WAV 19 s at 48 kHz": ("wav", lambda: wav(19 * 48_000, 1, 48_000), "accepted"),
+    "WAV 8 channels at 96 kHz, float": ("wav", lambda: wav(150_000, 8, 96_000, "FLOAT"), "refused"),  # 1.6 s
+    "WAV whose header claims 2 hours": ("wav", lambda: lying_wav(2 * 3600 * 48_000), "refused"),
 }
+
+
+def wav(frames: int, channels: int, rate: int, subtype: str = "PCM_16") -> bytes:
+    """A WAV file of a tone on every channel."""
+    import soundfile as sf
+
+    x = np.sin(2 * np.pi * 220 * np.arange(frames) / rate).astype(np.float32)[:, None].repeat(channels, 1)
+    buf = io.BytesIO()
+    sf.write(buf, 0.5 * x, rate, format="WAV", subtype=subtype)
+    return buf.getvalue()
+
+
+def lying_wav(frames: int) -> bytes:
+    """A one-second WAV file whose header announces `frames` frames (16-bit mono at 48 kHz)."""
+    data = bytearray(wav(48_000, 1, 48_000))
+    data[40:44] = (2 * frames).to_bytes(4, "little")  # the data chunk's size, in bytes
+    return bytes(data)
 
 
 @pytest.fixture(scope="module")
