@@ -8,8 +8,7 @@ from ui.address import Setting, apply_address, choice, link_ui
 from ui.fmt import fr
 from ui.lesson import closing_ui, lesson_ui, outcome_ui, prediction_ui
 from ui.live import finished, train_ui
-from ui.sections.octets import bytes_ui
-from ui.sections.sons import sound_ui, voice_input_ui, voice_ui
+from ui.sections.sons import bytes_ui, sound_ui, voice_input_ui, voice_ui
 from ui.shell import route_through_app
 from ui.signals import KINDS, LEVELS, noise_ui
 from ui.state import code_sounds, persist, sounds, state

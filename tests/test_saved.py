@@ -114,4 +114,4 @@ def test_the_readme_states_the_stores_bounds():
 
     readme = Path(__file__).resolve().parents[1].joinpath("README.md").read_text(encoding="utf-8")
     assert (f"{MAX_AGE_S // 3600} heures après la dernière modification, {MAX_ENTRIES} élèves et "
-            f"{MAX_BYTES // 2**20} Mo au") in readme
+            f"{MAX_BYTES // 2**20}\u00a0Mo au") in readme

@@ -8,8 +8,8 @@ import pytest
 import torch
 
 from ae_core import build_trainer
-from ae_core.filters import FILTERS
 from ae_core.errors import LearnerError
+from ae_core.filters import FILTERS
 from ae_core.recipes import sound_denoise_spec, voice_denoise_spec
 from ae_core.sound import SOUND_RATE, synthetic_sounds
 from ae_core.sound_windows import (
