@@ -29,6 +29,7 @@ PAGES = [
             icon=":material/graphic_eq:"),
     st.Page("pages/synthese.py", title="Ce qu'il faut retenir du cours", url_path="synthese",
             icon=":material/checklist:"),
+    st.Page("pages/classe.py", title="La classe en direct", url_path="classe", icon=":material/groups:"),
 ]
 
 # url_path = file name: a typed or bookmarked address then resolves even before st.navigation runs

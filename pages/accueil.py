@@ -69,6 +69,8 @@ for tab, path in zip(st.tabs(list(CLASS_PATHS)), CLASS_PATHS.values()):
             st.page_link(target, label=f"{plan_minutes(target)}\u00a0min — {what}", query_params=params or None)
         st.caption(f"{sum(map(plan_minutes, [t for t, _, _ in path]))}\u00a0minutes de pages, le reste pour "
                    "discuter\u202f; chaque lien ouvre la page avec ses réglages, à projeter en mode classe.")
+st.page_link("pages/classe.py", label="Voir la classe en direct : ouvrir une séance, que les élèves rejoignent "
+             "avec un code, et suivre leurs réponses sur un tableau", icon=":material/groups:")
 st.markdown("**En complément**, pour une séance de plus ou un travail à la maison\u202f:")
 for target, params, what in EXTRA_STEPS:
     st.page_link(target, label=f"{plan_minutes(target)}\u00a0min — {what}", query_params=params or None)

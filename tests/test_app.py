@@ -318,7 +318,7 @@ def test_the_class_paths_fit_their_length_and_open_their_pages_with_their_settin
         minutes = sum(plan_minutes(target) for target, _, _ in path)
         hours = int(length.split()[0])
         assert 60 * hours - 15 <= minutes <= 60 * hours, (length, minutes)  # room left to talk
-    routed = {p.file for p in routed_pages()}
+    routed = {p.file for p in routed_pages()} - {"pages/classe.py"}  # a tool used during the others, not a step
     in_paths = {t for path in CLASS_PATHS.values() for t, _, _ in path}
     assert in_paths | {t for t, _, _ in EXTRA_STEPS} == routed and not in_paths & {t for t, _, _ in EXTRA_STEPS}
     at = app()

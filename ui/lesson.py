@@ -31,7 +31,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui import saved
+from ui import saved, seance
 from ui.errors import callback
 from ui.state import persist, state
 
@@ -126,6 +126,7 @@ def _record_answer(page_id: str, i: int) -> None:
         results[i] = {"answer": q["choices"][choice], "correct": choice == q["answer"],
                       "time": datetime.now().astimezone().isoformat(timespec="seconds")}
     saved.keep(quiz=json.dumps(state["quiz"]))
+    seance.post_answer(page_id, i, choice)
 
 
 def restore_quiz() -> None:

@@ -6,7 +6,8 @@ token of 128 bits, and nothing else. A settings link never carries it, and no le
 another's. The server keeps, per token and in its memory only (never on disk):
 
 - the current model as checkpoint bytes, restored through load_checkpoint (the uploads' checks);
-- its training history (per-epoch and per-batch losses) and the quiz answers.
+- its training history (per-epoch and per-batch losses) and the quiz answers;
+- the séance this browser joined, or holds as its teacher (code, learner id or secret: ui.seance).
 
 At most MAX_ENTRIES learners and MAX_BYTES in all, each kept MAX_AGE_S after its last change; when
 full, the least recently changed go first. « Oublier mes données » deletes the entry and the cookie.
@@ -43,10 +44,11 @@ class Saved:
     dataset: str = ""
     history: str = ""
     quiz: str = "{}"
+    seance: str = "{}"
     time: float = field(default_factory=time.time)
 
     def size(self) -> int:
-        return len(self.checkpoint) + len(self.history) + len(self.quiz) + 200
+        return len(self.checkpoint) + len(self.history) + len(self.quiz) + len(self.seance) + 200
 
 
 class Store:
@@ -68,7 +70,7 @@ class Store:
             old = self._entries.pop(token, None) or Saved()
             entry = Saved(**{**old.__dict__, **fields, "time": time.time()})
             if entry.size() > min(self.max_bytes, MAX_FILE_BYTES + 1024 * 1024):  # keep the quiz at least
-                entry = Saved(quiz=entry.quiz)
+                entry = Saved(quiz=entry.quiz, seance=entry.seance)
             self._entries[token] = entry
             self._expire()
             while len(self._entries) > self.max_entries or self.nbytes() > self.max_bytes:

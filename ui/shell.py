@@ -12,7 +12,7 @@ import torch
 from streamlit.runtime.pages_manager import PagesManager
 
 from ae_core import DATASETS
-from ui import saved
+from ui import saved, seance
 from ui.address import apply_shell_address
 from ui.errors import callback, message, show_pending
 from ui.fmt import model_summary
@@ -162,6 +162,7 @@ def sidebar_ui() -> None:
         state._restored = True
         restore_model()
         restore_quiz()
+        seance.restore()
     apply_shell_address(list(DATASETS))
     with st.sidebar:
         st.selectbox("Jeu de données", list(DATASETS), format_func=DATASETS.get, key="dataset",

@@ -1,0 +1,41 @@
+"""Browser journey on « La classe en direct »: a teacher opens a séance in one browser, a learner joins
+it from another (its own cookie) with the code, answers the page's quiz, and the teacher's board shows
+the answer within a few seconds, without a click."""
+
+import time
+
+import pytest
+
+from tests.browser.conftest import goto, shot, wait_ready
+
+pytestmark = pytest.mark.browser
+
+
+def test_a_learners_answer_reaches_the_teachers_board(browser, app_url):
+    teacher = browser.new_context(viewport={"width": 1400, "height": 2400}, locale="fr-FR", base_url=app_url).new_page()
+    learner = browser.new_context(viewport={"width": 1400, "height": 2400}, locale="fr-FR", base_url=app_url).new_page()
+    goto(teacher, "classe")
+    teacher.get_by_role("button", name="Ouvrir une séance").click()
+    teacher.get_by_text("Code à donner à la classe").wait_for(timeout=60_000)
+    wait_ready(teacher)
+    code = teacher.get_by_text("Code à donner à la classe").inner_text().split(":")[-1].replace(" ", "").strip()
+    assert len(code) == 6 and "cle=" not in teacher.url
+    assert teacher.get_by_role("img", name="Le lien pour rejoindre, en QR code").count() + \
+        teacher.locator('[data-testid="stImage"] img').count() >= 1
+
+    goto(learner, f"classe?rejoindre={code}")
+    assert learner.get_by_label("Code de la séance (six lettres)").input_value() == code
+    learner.get_by_label("Votre pseudonyme").fill("Léa")
+    learner.get_by_role("button", name="Rejoindre").click()
+    learner.get_by_text("sous le pseudonyme").wait_for(timeout=60_000)
+    wait_ready(learner)
+    assert teacher.get_by_text("1 réponse").count() == 0
+    start = time.monotonic()
+    learner.get_by_text("75\u202f%").first.click()  # the quiz's calculation: 18 / 24
+    teacher.get_by_text("1 réponse, 100\u202f% justes").wait_for(timeout=15_000)  # no click: the board refreshes
+    print(f"FIGURE classe: the answer reached the board {time.monotonic() - start:.1f} s after the click")
+    assert teacher.get_by_text("1 participant").count() == 1
+    assert teacher.get_by_test_id("stException").count() == 0 and learner.get_by_test_id("stException").count() == 0
+    shot(teacher, "classe_tableau")
+    teacher.context.close()
+    learner.context.close()

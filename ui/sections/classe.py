@@ -1,0 +1,134 @@
+"""The class page's sections: joining a séance as a learner, opening one as a teacher, and the live board."""
+
+from __future__ import annotations
+
+import io
+from urllib.parse import urlencode
+
+import pandas as pd
+import segno
+import streamlit as st
+
+from runner.seances import Board, SeanceError, seance_store
+from runner.store import RedisBackend
+from ui import seance
+from ui.errors import callback, fragment
+from ui.lesson import load_quiz
+from ui.state import state
+
+REFRESH_S = 1  # the board redraws this often: an answer shows there within about a second of being recorded
+
+
+def join_ui(code_in_address: str) -> None:
+    """A learner's side: the séance they joined, or the form to join one."""
+    member = seance.joined()
+    if member is not None:
+        st.success(f"Vous avez rejoint la séance {member['code']} sous le pseudonyme «\u202f{member['name']}\u202f». "
+                   "Vos réponses aux quiz et aux prédictions lui parviennent au fil de l'eau.",
+                   icon=":material/groups:")
+        st.button("Quitter la séance", key="seance_leave", on_click=callback(seance.leave))
+        return
+    st.caption("Un pseudonyme suffit : l'enseignant verra ce pseudonyme et vos réponses aux questions, rien "
+               "d'autre. Sans rejoindre de séance, rien ne quitte votre navigateur.")
+    with st.form("seance_join", border=False):
+        cols = st.columns(2)
+        code = cols[0].text_input("Code de la séance (six lettres)", value=code_in_address, max_chars=12)
+        name = cols[1].text_input("Votre pseudonyme", max_chars=24)
+        if st.form_submit_button("Rejoindre", type="primary", key="seance_join_start"):
+            try:
+                seance.join(code, name)
+                st.rerun()
+            except SeanceError as exc:
+                st.error(str(exc))
+
+
+def open_ui() -> None:
+    """A teacher's side before a séance: open one (with the server's password when it asks for one)."""
+    password = seance.teacher_password()
+    with st.form("seance_open", border=False):
+        given = st.text_input("Mot de passe enseignant", type="password") if password else ""
+        if st.form_submit_button("Ouvrir une séance"):
+            if password and given != password:
+                st.error("Mot de passe erroné : demandez-le à la personne qui gère ce serveur.")
+                return
+            try:
+                code, secret = seance_store().open()
+            except SeanceError as exc:
+                st.error(str(exc))
+                return
+            seance.hold(code, secret)
+            st.rerun()
+
+
+def teacher_ui() -> None:
+    """The séance this browser holds: how to join it, the teacher's link, the live board, close."""
+    code, secret = seance.held()["code"], seance.held()["secret"]
+    base = (st.context.url or "").split("?")[0]
+    join_link = f"{base}?{urlencode({'rejoindre': code})}"
+    cols = st.columns([2, 1])
+    cols[0].markdown(f"Code à donner à la classe\u202f: **{' '.join(code)}**")
+    cols[0].code(join_link, language=None, wrap_lines=True)
+    buffer = io.BytesIO()
+    segno.make(join_link, error="m").save(buffer, kind="png", scale=6, border=2)
+    cols[1].image(buffer.getvalue(), caption="Le lien pour rejoindre, en QR code", width=180)
+    if not state.get("class_mode"):  # projected, the page never shows the secret, even folded
+        with st.expander("Votre lien d'enseignant (à garder pour vous, à ne pas projeter)"):
+            st.caption("Ce lien rouvre ce tableau depuis un autre navigateur. Il contient le secret de la "
+                       "séance\u202f; ce navigateur-ci le garde pour vous, même après un rechargement.")
+            st.code(f"{base}?{urlencode({'seance': code, 'cle': secret})}", language=None, wrap_lines=True)
+    if not isinstance(seance_store().backend, RedisBackend):
+        st.caption("Les séances vivent dans la mémoire de ce serveur : un redémarrage du serveur les efface.")
+    board_ui(code, secret)
+    cols = st.columns(2)
+    try:
+        cols[0].download_button("Exporter (CSV)", seance_store().export_csv(code, secret),
+                                file_name=f"seance_{code}.csv", mime="text/csv", key="seance_export")
+    except SeanceError:
+        pass
+    if cols[1].button("Fermer la séance", key="seance_close",
+                      help="Efface tout ce que la séance a reçu : pseudonymes, réponses, résultats."):
+        try:
+            seance_store().close(code, secret)
+        except SeanceError:
+            pass
+        seance.release()
+        st.rerun()
+
+
+@fragment(run_every=REFRESH_S)
+def board_ui(code: str, secret: str) -> None:
+    """The board, redrawn every REFRESH_S seconds: who joined, and each question's answers."""
+    try:
+        board = seance_store().board(code, secret)
+    except SeanceError as exc:
+        st.warning(str(exc))
+        return
+    n = len(board.pseudonyms)
+    st.markdown(f"**{n}** participant{'s' if n > 1 else ''}" if n else "Personne n'a encore rejoint la séance.")
+    if n and not state.get("class_mode"):  # shown as table cells: a pseudonym's HTML or Markdown stays text
+        st.dataframe(pd.DataFrame({"pseudonyme": board.pseudonyms}, index=pd.RangeIndex(1, n + 1, name="n°")))
+    for page_id, i, question in _answered(board):
+        answers = board.answers[f"{page_id}:{i}"]
+        right, total = len(answers.get(question["answer"], [])), sum(len(names) for names in answers.values())
+        st.markdown(f"**{question['question']}** · {total} réponse{'s' if total > 1 else ''}, "
+                    f"{round(100 * right / total)}\u202f% justes")
+        choices = range(len(question["choices"]))
+        table = {"choix": question["choices"], "réponses": [len(answers.get(j, [])) for j in choices],
+                 "attendue": ["✓" if j == question["answer"] else "" for j in choices]}
+        if not state.get("class_mode"):  # a projected board never shows who answered what
+            table["qui"] = [", ".join(answers.get(j, [])) for j in choices]
+        st.dataframe(pd.DataFrame(table).set_index("choix"))
+
+
+def _answered(board: Board) -> list[tuple[str, int, dict]]:
+    """(page, index, question) of each question some learner answered, in the quiz's order."""
+    out = []
+    for key in sorted(board.answers, key=lambda k: (k.split(":")[0], int(k.split(":")[1]))):
+        page_id, i = key.split(":")[0], int(key.split(":")[1])
+        try:
+            questions = load_quiz(page_id)
+        except FileNotFoundError:
+            continue
+        if i < len(questions):
+            out.append((page_id, i, questions[i]))
+    return out
