@@ -7,6 +7,7 @@ import streamlit as st
 
 from ae_core import Corruption, ModelConfig, Rows, RunSpec, SpecError, default_spec
 from ae_core.describe import pytorch_code
+from ui import seance
 from ui.address import Setting, apply_address, choice, control, integer, link_ui
 from ui.draw import drawn_reconstruction_ui
 from ui.fmt import fr, fr_2dp, parse_widths, slider_values
@@ -61,6 +62,8 @@ def spec_ui(data) -> RunSpec:
         state.update(train_recipe_for=data.name, train_epochs=defaults.epochs,
                      train_batch=defaults.batch_size, train_lr=defaults.lr)
     apply_address("entrainer", SETTINGS)
+    seance.apply_assignment()  # again here: a page can run without the shell (the router's first visit, AppTest)
+    seance.assignment_note()
     pixels = math.prod(data.image_shape)
     with st.container(border=True):
         c1, c2, c3, c4 = st.columns(4)

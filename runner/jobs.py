@@ -57,6 +57,7 @@ class Job:
         self.owner = ""  # who submitted it (a session id): their jobs queue behind each other
         self.in_process: TrainingProcess | None = None  # the child process that holds the whole trainer
         self.turns = 0  # chunks trained by the workers
+        self.on_done: Callable[[Job], None] | None = None  # called once, in the worker's thread, when it ends
         self.lock = threading.Lock()
 
     @property
@@ -133,6 +134,11 @@ class Job:
                         estimate.observe(trainer)
                 log.info("job of %s done %.2f s after its start (%d turns)", self.owner, self.finished - self.started,
                          self.turns)
+                if self.on_done is not None:  # the server tells whoever waits, whatever the learner's tab does
+                    try:
+                        self.on_done(self)
+                    except Exception:  # noqa: BLE001 - a lost notice must not fail the training
+                        log.exception("the end of a job could not be told")
 
     def _build(self, spec: RunSpec) -> Trainer:
         """A copy of the finished trainer of `spec` when one was given, else a new trainer."""

@@ -4,11 +4,12 @@ address; a wrong secret, a password, closing and the export."""
 
 import csv
 import io
+import time
 
 import pytest
 
 from runner.seances import seance_store
-from tests.app_driver import app, click
+from tests.app_driver import app, click, start_and_train
 from ui.lesson import load_quiz
 
 PAGE = "pages/classe.py"
@@ -128,3 +129,27 @@ def test_export_then_close_deletes_everything():
     learner.radio(key="quiz_classe_0").set_value(2).run()  # the séance is gone: the learner is told on next run
     learner.run()
     assert not learner.exception and "seance" not in learner.session_state
+
+
+def test_a_class_experiment_locks_each_learners_setting_and_their_result_reaches_the_board():
+    teacher, code, secret = opened()
+    learners = [joined(code, name) for name in ("Ana", "Ben")]
+    teacher.selectbox(key="seance_template").set_value("k").run()
+    click(teacher, "Lancer l'expérience")
+    assert seance_store().board(code, secret).experiment == "k_digits"
+    ana, ben = learners
+    for learner in learners:
+        learner.session_state["train_epochs"] = 2  # a short training: what reaches the board, not its quality
+        learner.switch_page("pages/entrainer.py").run()
+        assert not learner.exception
+    assert (ana.slider(key="train_latent").value, ben.slider(key="train_latent").value) == (2, 4)  # join order
+    assert ana.slider(key="train_latent").disabled and any("Expérience de classe" in i.value for i in ana.info)
+    start_and_train(ana, "train")
+    deadline = time.monotonic() + 10
+    while not seance_store().board(code, secret).results and time.monotonic() < deadline:
+        time.sleep(0.05)  # the training service posts the result from its own thread
+    (name, values), = seance_store().board(code, secret).results["k_digits"]
+    assert name == "Ana" and values == {"x": 2, "val_mse": ana.session_state["train"].trainer.history.val_mse[-1]}
+    teacher.run()
+    assert any("1 résultat, 1 encore à l'entraînement" in m.value for m in teacher.markdown)
+    assert teacher.get("plotly_chart")

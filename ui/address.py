@@ -133,6 +133,10 @@ def control(page: str, settings: dict[str, Setting], short: str, widget: Callabl
     locked = bool(state.get("class_lock")) and short in named
     if locked:
         kwargs["help"] = (kwargs.get("help") or "") + " Fixé par le lien de l'enseignant (« verrou=1 »)."
+    forced = state.get(f"_forced_{page}", {})  # the class experiment's setting (ui.seance.apply_assignment)
+    if short in forced:
+        state[key], locked = forced[short], True
+        kwargs["help"] = (kwargs.get("help") or "") + " Fixé par l'expérience de classe de votre enseignant."
     return widget(*args, key=key, disabled=locked, **kwargs)
 
 

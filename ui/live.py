@@ -19,6 +19,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from ae_core import Dataset, History, LearnerError, RunSpec, Trainer
 from runner import estimate
 from runner.jobs import Job, pool
+from ui import seance
 from ui.charts import loss_figure, plot
 from ui.errors import callback, fragment
 from ui.fmt import duration, fr, held_out, seconds
@@ -87,6 +88,7 @@ def _start(key: str, spec: RunSpec | tuple[RunSpec, ...], data: Dataset, submit:
     except LearnerError as exc:
         state[f"{key}_error"] = f"Impossible de démarrer : {exc}"
         return
+    state[key].on_done = seance.result_poster(key, spec)  # a class experiment's result goes to the board
     if submit:
         pool().submit(state[key], owner())
 

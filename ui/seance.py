@@ -10,15 +10,23 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 
 import streamlit as st
 
 from runner.seances import SeanceError, normal_code, seance_store
 from runner.store import StoreBusy
 from ui import saved
-from ui.state import state
+from ui.state import on_dataset_change, state
 
 PASSWORD_ENV = "AE_TEACHER_PASSWORD"
+# The class experiment's templates: a setting of « Entraîner » (its address key) spread over the class.
+TEMPLATES = {
+    "k": ("la taille du code k", [2, 4, 8, 16, 32]),
+    "lr": ("le taux d'apprentissage", [1e-3, 3e-3, 1e-2, 3e-2, 1e-1]),
+    "n": ("le bruit ajouté à l'entrée", [0.0, 0.25, 0.5, 0.75, 1.0]),
+    "ni": ("le nombre d'images d'entraînement", [50, 200, 1000, 0]),
+}
 
 
 def teacher_password() -> str:
@@ -82,6 +90,67 @@ def post_answer(page_id: str, i: int, choice: int | None) -> None:
         leave()
     except StoreBusy:
         pass  # the learner's own answer is kept; the board misses it this time
+
+
+def assignment() -> dict | None:
+    """This learner's setting of the class experiment, {"d": dataset, <address key>: value}, or None."""
+    member = joined()
+    if member is None:
+        return None
+    try:
+        return seance_store().assigned(member["code"], member["learner"])
+    except (SeanceError, StoreBusy):
+        return None
+
+
+def apply_assignment() -> None:
+    """Before the sidebar draws: the class experiment's dataset, and the setting « Entraîner » must lock."""
+    given = assignment()
+    state["_forced_entrainer"] = {k: v for k, v in (given or {}).items() if k != "d"}
+    if given and state.get("dataset") != given["d"]:
+        state["dataset"] = given["d"]
+        on_dataset_change()
+
+
+def assignment_note() -> None:
+    """On « Entraîner », the sentence that says which setting the class experiment locked, and why."""
+    forced = state.get("_forced_entrainer")
+    if forced:
+        (short, value), = forced.items()
+        shown = "toutes" if short == "ni" and value == 0 else f"{value:g}".replace(".", ",")
+        st.info(f"Expérience de classe\u202f: votre enseignant fait varier {TEMPLATES[short][0]} d'un élève à "
+                f"l'autre\u202f; la vôtre vaut {shown}, verrouillée. À la fin de votre entraînement, votre erreur "
+                "de validation part au tableau de la classe.", icon=":material/groups:")
+
+
+def result_poster(key: str, spec) -> Callable | None:
+    """For the training page's job of a learner in a class experiment: the function the training service
+    calls when the job ends, which sends its held-out error to the séance (None otherwise)."""
+    given, member = assignment(), joined()
+    if key != "train" or not given or isinstance(spec, tuple) or spec.dataset != given["d"]:
+        return None
+    (short, value), = ((k, v) for k, v in given.items() if k != "d")
+    if setting_of(spec, short) != value:
+        return None
+    code, learner, experiment = member["code"], member["learner"], experiment_name(given)
+
+    def post(job) -> None:
+        if job.trained:
+            seance_store().result(code, learner, experiment, {"x": float(value),
+                                                             "val_mse": job.trainer.history.val_mse[-1]})
+    return post
+
+
+def setting_of(spec, short: str) -> float:
+    """The value of the address key `short` of « Entraîner » in a run specification."""
+    return {"k": lambda: spec.model.latent_dim, "lr": lambda: spec.train.lr,
+            "n": lambda: spec.corruption.level, "ni": lambda: spec.rows.max_train or 0}[short]()
+
+
+def experiment_name(given: dict) -> str:
+    """The experiment's name in the séance: the template and the dataset, "k_digits"."""
+    short = next(k for k in given if k != "d")
+    return f"{short}_{given['d']}"
 
 
 def restore() -> None:

@@ -163,6 +163,7 @@ def sidebar_ui() -> None:
         restore_model()
         restore_quiz()
         seance.restore()
+    seance.apply_assignment()
     apply_shell_address(list(DATASETS))
     with st.sidebar:
         st.selectbox("Jeu de données", list(DATASETS), format_func=DATASETS.get, key="dataset",

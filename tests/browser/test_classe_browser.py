@@ -35,6 +35,16 @@ def test_a_learners_answer_reaches_the_teachers_board(browser, app_url):
     teacher.get_by_text("1 réponse, 100\u202f% justes").wait_for(timeout=15_000)  # no click: the board refreshes
     print(f"FIGURE classe: the answer reached the board {time.monotonic() - start:.1f} s after the click")
     assert teacher.get_by_text("1 participant").count() == 1
+
+    # The class experiment: code sizes spread over the class; the learner's is locked on « Entraîner ».
+    teacher.get_by_role("button", name="Lancer l'expérience").click()
+    wait_ready(teacher)
+    goto(learner, "entrainer")
+    learner.get_by_text("Expérience de classe").wait_for(timeout=30_000)
+    learner.locator(".st-key-train_start button").click()
+    teacher.get_by_text("1 résultat").wait_for(timeout=240_000)  # posted by the training service
+    teacher.locator('[data-testid="stPlotlyChart"][aria-label*="erreur de validation"]').wait_for(timeout=30_000)
+    wait_ready(teacher)
     assert teacher.get_by_test_id("stException").count() == 0 and learner.get_by_test_id("stException").count() == 0
     shot(teacher, "classe_tableau")
     teacher.context.close()

@@ -5,16 +5,22 @@ from __future__ import annotations
 import io
 from urllib.parse import urlencode
 
+import numpy as np
 import pandas as pd
+import plotly.graph_objects as go
 import segno
 import streamlit as st
 
+from ae_core.data import DATASETS, DEFAULT_DATASET
 from runner.seances import Board, SeanceError, seance_store
 from runner.store import RedisBackend
 from ui import seance
+from ui.charts import layout, plot
 from ui.errors import callback, fragment
+from ui.fmt import fr
 from ui.lesson import load_quiz
-from ui.state import state
+from ui.seance import TEMPLATES
+from ui.state import pca_val_mse, state
 
 REFRESH_S = 1  # the board redraws this often: an answer shows there within about a second of being recorded
 
@@ -78,6 +84,7 @@ def teacher_ui() -> None:
             st.code(f"{base}?{urlencode({'seance': code, 'cle': secret})}", language=None, wrap_lines=True)
     if not isinstance(seance_store().backend, RedisBackend):
         st.caption("Les séances vivent dans la mémoire de ce serveur : un redémarrage du serveur les efface.")
+    experiment_ui(code, secret)
     board_ui(code, secret)
     cols = st.columns(2)
     try:
@@ -107,6 +114,8 @@ def board_ui(code: str, secret: str) -> None:
     st.markdown(f"**{n}** participant{'s' if n > 1 else ''}" if n else "Personne n'a encore rejoint la séance.")
     if n and not state.get("class_mode"):  # shown as table cells: a pseudonym's HTML or Markdown stays text
         st.dataframe(pd.DataFrame({"pseudonyme": board.pseudonyms}, index=pd.RangeIndex(1, n + 1, name="n°")))
+    if board.experiment:
+        experiment_chart(board)
     for page_id, i, question in _answered(board):
         answers = board.answers[f"{page_id}:{i}"]
         right, total = len(answers.get(question["answer"], [])), sum(len(names) for names in answers.values())
@@ -118,6 +127,54 @@ def board_ui(code: str, secret: str) -> None:
         if not state.get("class_mode"):  # a projected board never shows who answered what
             table["qui"] = [", ".join(answers.get(j, [])) for j in choices]
         st.dataframe(pd.DataFrame(table).set_index("choix"))
+
+
+def experiment_ui(code: str, secret: str) -> None:
+    """The class experiment's template: one setting of « Entraîner » spread over the learners."""
+    dataset = state.get("dataset", DEFAULT_DATASET)
+    cols = st.columns([2, 1], vertical_alignment="bottom")
+    short = cols[0].selectbox("Expérience de classe : faire varier", list(TEMPLATES), key="seance_template",
+                              format_func=lambda k: f"{TEMPLATES[k][0]} ({', '.join(map(_value, TEMPLATES[k][1]))})")
+    if cols[1].button("Lancer l'expérience", key="seance_experiment"):
+        seance_store().set_experiment(code, secret, f"{short}_{dataset}",
+                                      [{"d": dataset, short: v} for v in TEMPLATES[short][1]])
+    st.caption(f"Sur «\u202fEntraîner\u202f», chaque élève de la séance reçoit l'une de ces valeurs, verrouillée, "
+               f"sur «\u202f{DATASETS[dataset]}\u202f», le jeu de votre barre latérale\u202f; quand son entraînement "
+               "finit, le serveur envoie son erreur de validation au tableau, que son onglet soit ouvert ou non.")
+
+
+def experiment_chart(board: Board) -> None:
+    """Every learner's held-out error against their setting, the median per setting, and PCA's curve for k."""
+    short, dataset = board.experiment.split("_", 1)
+    results = board.results.get(board.experiment, [])
+    values = [s[short] for s in board.settings]
+    waiting = len(board.pseudonyms) - len(results)
+    said = f"{len(results)} résultat{'s' if len(results) > 1 else ''}"
+    if waiting > 0:
+        said += f", {waiting} encore à l'entraînement (ou pas encore lancé{'s' if waiting > 1 else ''})"
+    st.markdown(f"**{TEMPLATES[short][0].capitalize()}** sur {DATASETS.get(dataset, dataset)}\u202f: {said}")
+    if not results:
+        return
+    labels = [_value(v) for v in values]
+    x = [_value(r["x"] if short != "ni" else int(r["x"])) for _, r in results]
+    fig = go.Figure(go.Scatter(x=x, y=[r["val_mse"] for _, r in results], mode="markers", name="un élève",
+                               text=None if state.get("class_mode") else [name for name, _ in results],
+                               marker=dict(size=10, opacity=0.7)))
+    medians = {label: np.median([r["val_mse"] for (_, r), xi in zip(results, x) if xi == label]) for label in labels
+               if label in x}
+    fig.add_scatter(x=list(medians), y=list(medians.values()), mode="lines+markers", name="médiane")
+    if short == "k":
+        fig.add_scatter(x=labels, y=[pca_val_mse(dataset, int(v)) for v in values], mode="lines", name="ACP",
+                        line=dict(dash="dash"))
+    fig.update_xaxes(type="category", categoryorder="array", categoryarray=labels)
+    plot(st, layout(fig, 340, xaxis_title=TEMPLATES[short][0], yaxis_title="erreur de validation (MSE)"),
+         key="seance_chart", caption="Chaque point est l'erreur de validation d'un élève à la fin de son "
+         "entraînement ; la ligne relie les médianes" + (", la ligne tiretée est l'ACP au même k." if short == "k"
+                                                          else "."))
+
+
+def _value(v) -> str:
+    return "toutes" if v == 0 and isinstance(v, int) else fr(v, "g")
 
 
 def _answered(board: Board) -> list[tuple[str, int, dict]]:
