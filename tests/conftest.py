@@ -2,9 +2,14 @@
 in CI (CI=true, the one switch) a test that would skip fails instead."""
 
 import os
+import shutil
+import socket
+import subprocess
+import time
 from pathlib import Path
 
 import pytest
+import redis
 import torch
 
 from ae_core import Dataset, RunSpec, Trainer, build_trainer, load_dataset
@@ -95,3 +100,35 @@ def mnist8k():
 @pytest.fixture(scope="session")
 def digits():
     return load_dataset("digits")
+
+
+@pytest.fixture(scope="module")
+def redis_port(tmp_path_factory):
+    """A real redis-server without persistence on a free port, for this module's tests."""
+    server = shutil.which("redis-server")
+    if server is None:
+        skip_or_fail("redis-server not found (Debian: apt-get install redis-server)")
+    for _ in range(3):  # another process may take the free port first
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        process = subprocess.Popen([server, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                                    "--appendonly", "no"], cwd=tmp_path_factory.mktemp("redis"),
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        client, deadline = redis.Redis(port=port), time.monotonic() + 10
+        while process.poll() is None and time.monotonic() < deadline:
+            try:
+                client.ping()
+                break
+            except redis.ConnectionError:
+                time.sleep(0.02)
+        if process.poll() is None and client.ping():
+            try:
+                yield port
+            finally:
+                process.terminate()
+                process.wait(10)
+            return
+        process.kill()
+        process.wait(10)
+    pytest.fail("redis-server did not start")

@@ -4,12 +4,15 @@ import json
 import secrets
 import time
 
+import pytest
+import redis
 from streamlit.testing.v1 import AppTest
 
 from ae_core import ModelConfig, build_model, save_checkpoint
+from runner.store import RedisBackend
 from tests.app_driver import app, click, start_and_train
 from tests.test_checkpoint import edited, set_weights
-from ui.saved import Store, store
+from ui.saved import MAX_AGE_S, Store, store
 
 CONFIG = ModelConfig(image_shape=(1, 8, 8), latent_dim=3)
 
@@ -25,8 +28,18 @@ def sidebar(at: AppTest) -> str:
     return " ".join(e.value for e in [*at.sidebar.caption, *at.sidebar.success])
 
 
-def test_the_store_is_bounded_in_number_size_and_age():
-    s = Store(max_entries=3, max_bytes=10_000, max_age_s=3600)
+@pytest.fixture(params=["memory", "redis"])
+def backend(request):
+    """A new backend for ui.saved.Store: this process's memory, or a real redis-server (emptied first)."""
+    if request.param == "memory":
+        return lambda: None
+    port = request.getfixturevalue("redis_port")
+    redis.Redis(port=port).flushdb()
+    return lambda: RedisBackend(redis.Redis(port=port))
+
+
+def test_the_store_is_bounded_in_number_size_and_age(backend):
+    s = Store(max_entries=3, max_bytes=10_000, max_age_s=3600, backend=backend())
     for t in "abcde":
         s.update(t, quiz="{}")
     assert len(s) == 3 and s.get("a") is None and s.get("e") is not None  # the oldest went first
@@ -35,19 +48,30 @@ def test_the_store_is_bounded_in_number_size_and_age():
     assert s.nbytes() <= 10_000 and s.get("z").checkpoint and s.get("x") is None
     s.update("big", checkpoint=bytes(20_000), quiz='{"accueil": {}}')  # too large: its quiz only
     assert s.get("big").checkpoint == b"" and s.get("big").quiz == '{"accueil": {}}'
-    old = Store(max_age_s=0.05)
+    old = Store(max_age_s=0.05, backend=backend())
     old.update("t", quiz="{}")
     time.sleep(0.1)
     assert old.get("t") is None and len(old) == 0
 
 
-def test_an_update_keeps_the_other_fields_and_forget_removes_the_entry():
-    s = Store()
+def test_an_update_keeps_the_other_fields_and_forget_removes_the_entry(backend):
+    s = Store(backend=backend())
     s.update("t", quiz='{"x": 1}')
-    s.update("t", checkpoint=b"abc", dataset="digits")
-    assert (s.get("t").quiz, s.get("t").checkpoint) == ('{"x": 1}', b"abc")
+    s.update("t", checkpoint=b"\x00\xffabc", dataset="digits")
+    assert (s.get("t").quiz, s.get("t").checkpoint) == ('{"x": 1}', b"\x00\xffabc")
     s.forget("t")
-    assert s.get("t") is None
+    assert s.get("t") is None and len(s) == 0
+
+
+def test_with_redis_another_replica_finds_the_entry_and_nothing_is_left_once_forgotten(redis_port):
+    client = redis.Redis(port=redis_port)
+    client.flushdb()
+    first, second = (Store(backend=RedisBackend(redis.Redis(port=redis_port))) for _ in range(2))
+    first.update("t", checkpoint=b"weights", dataset="digits", quiz='{"entrainer": {}}')
+    assert second.get("t").checkpoint == b"weights" and len(second) == 1  # a reload on the other replica
+    assert 0 < client.ttl("ae:saved:t") <= MAX_AGE_S  # expires in Redis too
+    second.forget("t")
+    assert first.get("t") is None and client.keys("ae:saved:*") == []
 
 
 def test_a_reload_finds_the_model_its_curves_and_the_quiz_answers_and_nobody_else_does():

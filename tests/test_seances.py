@@ -5,9 +5,6 @@ import csv
 import inspect
 import io
 import math
-import shutil
-import socket
-import subprocess
 import threading
 import time
 import unicodedata
@@ -21,7 +18,7 @@ import redis
 from runner import seances
 from runner.seances import SeanceError, Seances, clean_pseudonym, seance_store
 from runner.store import MemoryBackend, RedisBackend
-from tests.conftest import assert_french_error, skip_or_fail
+from tests.conftest import assert_french_error
 from tests.test_typography import python_strings, typography_errors
 
 
@@ -46,38 +43,6 @@ class Setup:
 
     def store(self) -> Seances:
         return Seances(self.new_backend(), self.clock)
-
-
-@pytest.fixture(scope="module")
-def redis_port(tmp_path_factory):
-    """A real redis-server without persistence on a free port, for this module's tests."""
-    server = shutil.which("redis-server")
-    if server is None:
-        skip_or_fail("redis-server not found (Debian: apt-get install redis-server)")
-    for _ in range(3):  # another process may take the free port first
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        process = subprocess.Popen([server, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                                    "--appendonly", "no"], cwd=tmp_path_factory.mktemp("redis"),
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        client, deadline = redis.Redis(port=port), time.monotonic() + 10
-        while process.poll() is None and time.monotonic() < deadline:
-            try:
-                client.ping()
-                break
-            except redis.ConnectionError:
-                time.sleep(0.02)
-        if process.poll() is None and client.ping():
-            try:
-                yield port
-            finally:
-                process.terminate()
-                process.wait(10)
-            return
-        process.kill()
-        process.wait(10)
-    pytest.fail("redis-server did not start")
 
 
 @pytest.fixture(params=["memory", "redis"])
