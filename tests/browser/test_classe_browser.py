@@ -2,11 +2,13 @@
 it from another (its own cookie) with the code, answers the page's quiz, and the teacher's board shows
 the answer within a few seconds, without a click."""
 
+import subprocess
+import sys
 import time
 
 import pytest
 
-from tests.browser.conftest import goto, shot, wait_ready
+from tests.browser.conftest import ROOT, goto, shot, wait_ready
 
 pytestmark = pytest.mark.browser
 
@@ -49,3 +51,12 @@ def test_a_learners_answer_reaches_the_teachers_board(browser, app_url):
     shot(teacher, "classe_tableau")
     teacher.context.close()
     learner.context.close()
+
+
+def test_three_learners_join_answer_and_train_in_a_seance_kept_in_redis():
+    """The class load run, small (`python -m bench.classe --learners 30` is the full one), with Redis."""
+    run = subprocess.run([sys.executable, "-m", "bench.classe", "--learners", "3", "--redis"], cwd=ROOT,
+                         capture_output=True, text=True, timeout=600)
+    print(run.stdout)  # the figures, for the CI log
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    assert "pages with an error: 0" in run.stdout and run.stdout.rstrip().endswith("PASS")
