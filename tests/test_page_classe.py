@@ -9,7 +9,7 @@ import time
 import pytest
 
 from runner.seances import seance_store
-from tests.app_driver import app, click, start_and_train
+from tests.app_driver import app, click, short_recipes, start_and_train, train_to_end
 from ui.lesson import load_quiz
 
 PAGE = "pages/classe.py"
@@ -153,3 +153,26 @@ def test_a_class_experiment_locks_each_learners_setting_and_their_result_reaches
     teacher.run()
     assert any("1 résultat, 1 encore à l'entraînement" in m.value for m in teacher.markdown)
     assert teacher.get("plotly_chart")
+
+
+def test_a_prediction_shows_next_to_what_the_learners_experiment_gave(monkeypatch):
+    short_recipes(monkeypatch, "signal_denoise_spec", epochs=2)
+    teacher, code, secret = opened()
+    learner = joined(code, "Eva")
+    learner.switch_page("pages/signaux.py").run()
+    learner.radio(key="quiz_signaux_0").set_value(1).run()  # a prediction, before the experiment
+    click(learner, "Entraîner l'autoencodeur débruiteur")
+    train_to_end(learner, "signaux_denoise")
+    (name, values), = seance_store().board(code, secret).results["pred_signaux_0"]
+    assert name == "Eva" and values["agrees"] in (0.0, 1.0)
+    teacher.run()
+    assert any("Ce que l'expérience a donné" in c.value for c in teacher.caption)
+
+
+def test_a_reload_keeps_the_learner_in_the_seance():
+    _, code, secret = opened()
+    learner = joined(code, "Lou")
+    again = app(PAGE, _token=learner.session_state["_token"])  # F5: a new session, the same browser
+    assert again.session_state["seance"]["name"] == "Lou"
+    assert any("sous le pseudonyme «\u202fLou\u202f»" in s.value for s in again.success)
+    assert seance_store().board(code, secret).pseudonyms == ["Lou"]  # not joined twice

@@ -228,6 +228,7 @@ def outcome_ui(page_id: str, run_key: str, outcomes: dict[str, tuple[bool | None
         if q["predicts"].split(":")[1] not in outcomes:
             continue
         agrees, measured = outcomes[q["predicts"].split(":")[1]]
+        seance.post_outcome(page_id, i, agrees)
         choice, key = state.get(f"quiz_{page_id}_{i}"), q["choices"][q["answer"]]
         said = f"Vous aviez prédit « {q['choices'][choice]} »" if choice is not None else "Sans prédiction"
         if agrees is None:

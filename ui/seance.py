@@ -153,6 +153,24 @@ def experiment_name(given: dict) -> str:
     return f"{short}_{given['d']}"
 
 
+def outcome_key(page_id: str, i: int) -> str:
+    """The séance's name for what this learner's experiment gave on prediction i of `page_id`."""
+    return f"pred_{page_id}_{i}"
+
+
+def post_outcome(page_id: str, i: int, agrees: bool | None) -> None:
+    """Tell this learner's séance whether their experiment gave prediction i's expected answer (once per
+    change: a page redraws its outcome on every rerun)."""
+    member, mark = joined(), f"_outcome_{page_id}_{i}"
+    if member is None or agrees is None or state.get(mark) == (member["code"], agrees):
+        return
+    try:
+        seance_store().result(member["code"], member["learner"], outcome_key(page_id, i), {"agrees": float(agrees)})
+        state[mark] = (member["code"], agrees)
+    except (SeanceError, StoreBusy):
+        pass  # the learner's page is not held back by a séance that is gone or busy
+
+
 def restore() -> None:
     """The séance of this browser's earlier session (ui.saved), if it still exists."""
     entry = saved.store().get(saved.token())

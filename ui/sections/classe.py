@@ -127,6 +127,11 @@ def board_ui(code: str, secret: str) -> None:
         if not state.get("class_mode"):  # a projected board never shows who answered what
             table["qui"] = [", ".join(answers.get(j, [])) for j in choices]
         st.dataframe(pd.DataFrame(table).set_index("choix"))
+        gave = [values["agrees"] for _, values in board.results.get(seance.outcome_key(page_id, i), [])]
+        if gave:  # a prediction: next to what the learners' own experiments gave
+            yes = int(sum(gave))
+            st.caption(f"Ce que l'expérience a donné\u202f: la réponse attendue chez {yes} "
+                       f"élève{'s' if yes > 1 else ''}, une autre chez {len(gave) - yes}.")
 
 
 def experiment_ui(code: str, secret: str) -> None:
