@@ -136,8 +136,11 @@ def result_poster(key: str, spec) -> Callable | None:
 
     def post(job) -> None:
         if job.trained:
-            seance_store().result(code, learner, experiment, {"x": float(value),
-                                                             "val_mse": job.trainer.history.val_mse[-1]})
+            try:
+                seance_store().result(code, learner, experiment, {"x": float(value),
+                                                                 "val_mse": job.trainer.history.val_mse[-1]})
+            except (SeanceError, StoreBusy):
+                pass  # the séance closed while this learner trained: their result stays theirs
     return post
 
 
