@@ -40,7 +40,7 @@ def join_ui(code_in_address: str) -> None:
         cols = st.columns(2)
         code = cols[0].text_input("Code de la séance (six lettres)", value=code_in_address, max_chars=12)
         name = cols[1].text_input("Votre pseudonyme", max_chars=24)
-        if st.form_submit_button("Rejoindre", type="primary", key="seance_join_start"):
+        if st.form_submit_button("Rejoindre", type="primary", key="seance_join"):
             try:
                 seance.join(code, name)
                 st.rerun()
