@@ -76,7 +76,7 @@ def run(learners: int, browser, use_redis: bool, timeout_s: float) -> dict:
             goto(page, f"classe?rejoindre={code}", int(timeout_s * 1000))
             page.get_by_label("Votre pseudonyme").fill(f"Élève {i + 1}")
             page.get_by_role("button", name="Rejoindre").click()
-            page.get_by_text("sous le pseudonyme").wait_for(timeout=timeout_s * 1000)
+            page.get_by_text("Vous avez rejoint la séance").wait_for(timeout=timeout_s * 1000)
             wait_ready(page, int(timeout_s * 1000))
             start = time.perf_counter()
             page.get_by_text("75\u202f%").first.click()

@@ -47,7 +47,8 @@ def test_a_learners_answer_shows_on_the_teachers_board():
     assert any(code[0] in m.value and "Code à donner" in m.value for m in teacher.markdown)
     assert teacher.get("imgs") or teacher.get("image")  # the QR code
     learner = joined(code, "Léa")
-    assert any("sous le pseudonyme «\u202fLéa\u202f»" in s.value for s in learner.success)
+    assert any("Vous avez rejoint la séance" in s.value for s in learner.success)
+    assert [x.value for x in learner.text] == ["Votre pseudonyme\u202f: Léa"]
     right = load_quiz("classe")[1]["answer"]  # the calculation, 18 / 24, in the order learners see
     learner.radio(key="quiz_classe_1").set_value(right).run()
     teacher.run()
@@ -81,7 +82,9 @@ def test_in_mode_classe_the_board_shows_counts_and_no_pseudonym():
 
 def test_a_pseudonym_carrying_markup_is_shown_as_text():
     teacher, code, _ = opened()
-    joined(code, "<b>x</b>**y**[z](js:a)")  # 24 characters at most in the form (longer: tests/test_seances.py)
+    learner = joined(code, "<b>x</b>**y**[z](js:a)")  # 24 characters at most in the form (longer: test_seances)
+    assert [x.value for x in learner.text] == ["Votre pseudonyme\u202f: <b>x</b>**y**[z](js:a)"]  # plain text
+    assert not any("<b>" in m.value for m in [*learner.markdown, *learner.success])
     teacher.run()
     names = next(d.value for d in teacher.dataframe if "pseudonyme" in d.value.columns)["pseudonyme"].tolist()
     assert names == ["<b>x</b>**y**[z](js:a)"]  # kept as text, in a table cell
@@ -174,5 +177,5 @@ def test_a_reload_keeps_the_learner_in_the_seance():
     learner = joined(code, "Lou")
     again = app(PAGE, _token=learner.session_state["_token"])  # F5: a new session, the same browser
     assert again.session_state["seance"]["name"] == "Lou"
-    assert any("sous le pseudonyme «\u202fLou\u202f»" in s.value for s in again.success)
+    assert [x.value for x in again.text] == ["Votre pseudonyme\u202f: Lou"]
     assert seance_store().board(code, secret).pseudonyms == ["Lou"]  # not joined twice

@@ -29,7 +29,7 @@ def test_a_learners_answer_reaches_the_teachers_board(browser, app_url):
     assert learner.get_by_label("Code de la séance (six lettres)").input_value() == code
     learner.get_by_label("Votre pseudonyme").fill("Léa")
     learner.get_by_role("button", name="Rejoindre").click()
-    learner.get_by_text("sous le pseudonyme").wait_for(timeout=60_000)
+    learner.get_by_text("Vous avez rejoint la séance").wait_for(timeout=60_000)
     wait_ready(learner)
     assert teacher.get_by_text("1 réponse").count() == 0
     start = time.monotonic()

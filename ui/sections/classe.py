@@ -29,9 +29,9 @@ def join_ui(code_in_address: str) -> None:
     """A learner's side: the séance they joined, or the form to join one."""
     member = seance.joined()
     if member is not None:
-        st.success(f"Vous avez rejoint la séance {member['code']} sous le pseudonyme «\u202f{member['name']}\u202f». "
-                   "Vos réponses aux quiz et aux prédictions lui parviennent au fil de l'eau.",
-                   icon=":material/groups:")
+        st.success(f"Vous avez rejoint la séance {member['code']}. Vos réponses aux quiz et aux prédictions lui "
+                   "parviennent au fil de l'eau.", icon=":material/groups:")
+        st.text(f"Votre pseudonyme\u202f: {member['name']}")  # plain text: a pseudonym's Markdown stays as typed
         st.button("Quitter la séance", key="seance_leave", on_click=callback(seance.leave))
         return
     st.caption("Un pseudonyme suffit : l'enseignant verra ce pseudonyme et vos réponses aux questions, rien "
