@@ -22,7 +22,17 @@ import time
 
 import redis
 
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, free_port, goto, start_server, stop_server, wait_ready
+from tests.browser.conftest import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    free_port,
+    goto,
+    join_seance,
+    open_seance,
+    start_server,
+    stop_server,
+    wait_ready,
+)
 from tests.browser.measure import server_cpu_s
 
 QUIET_S = 20.0  # the window over which the board's CPU is measured, open then closed
@@ -62,22 +72,14 @@ def run(learners: int, browser, use_redis: bool, timeout_s: float) -> dict:
     try:
         teacher = browser.new_context(viewport={"width": 1400, "height": 2000}, base_url=url).new_page()
         contexts.append(teacher.context)
-        goto(teacher, "classe")
-        teacher.get_by_role("button", name="Ouvrir une séance").click()
-        teacher.get_by_text("Code à donner à la classe").wait_for(timeout=60_000)
-        wait_ready(teacher)
-        code = teacher.get_by_text("Code à donner à la classe").inner_text().split(":")[-1].replace(" ", "").strip()
+        code = open_seance(teacher)
         teacher.get_by_role("button", name="Lancer l'expérience").click()
         wait_ready(teacher)
         pages = []
         for i in range(learners):
             page = browser.new_context(viewport={"width": 1200, "height": 1600}, base_url=url).new_page()
             contexts.append(page.context)
-            goto(page, f"classe?rejoindre={code}", int(timeout_s * 1000))
-            page.get_by_label("Votre pseudonyme").fill(f"Élève {i + 1}")
-            page.get_by_role("button", name="Rejoindre").click()
-            page.get_by_text("Vous avez rejoint la séance").wait_for(timeout=timeout_s * 1000)
-            wait_ready(page, int(timeout_s * 1000))
+            join_seance(page, code, f"Élève {i + 1}", int(timeout_s * 1000))
             start = time.perf_counter()
             page.get_by_text("75\u202f%").first.click()
             said = f"{i + 1} réponse{'s' if i else ''}, 100\u202f% justes"

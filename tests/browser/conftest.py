@@ -142,6 +142,25 @@ def shot(page, name: str) -> Path:
     return path
 
 
+def open_seance(teacher) -> str:
+    """Open a séance on « La classe en direct » as a teacher would; returns its six-letter code."""
+    goto(teacher, "classe")
+    teacher.get_by_role("button", name="Ouvrir une séance").click()
+    teacher.get_by_text("Code à donner à la classe").wait_for(timeout=60_000)
+    wait_ready(teacher)
+    return teacher.get_by_text("Code à donner à la classe").inner_text().split(":")[-1].replace(" ", "").strip()
+
+
+def join_seance(learner, code: str, pseudonym: str, timeout_ms: int = 60_000) -> None:
+    """Join séance `code` through its join link, as a learner would."""
+    goto(learner, f"classe?rejoindre={code}", timeout_ms)
+    assert learner.get_by_label("Code de la séance (six lettres)").input_value() == code  # the link fills it in
+    learner.get_by_label("Votre pseudonyme").fill(pseudonym)
+    learner.get_by_role("button", name="Rejoindre").click()
+    learner.get_by_text("Vous avez rejoint la séance").wait_for(timeout=timeout_ms)
+    wait_ready(learner, timeout_ms)
+
+
 def draw_a_one(page) -> None:
     """Draw a vertical stroke on the page's canvas with the mouse, as a learner would."""
     # streamlit-drawable-canvas 0.13 draws in the page (a shadow root, which locators enter), under its key

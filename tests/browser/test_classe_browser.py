@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from tests.browser.conftest import ROOT, goto, shot, wait_ready
+from tests.browser.conftest import ROOT, goto, join_seance, open_seance, shot, wait_ready
 
 pytestmark = pytest.mark.browser
 
@@ -16,21 +16,12 @@ pytestmark = pytest.mark.browser
 def test_a_learners_answer_reaches_the_teachers_board(browser, app_url):
     teacher = browser.new_context(viewport={"width": 1400, "height": 2400}, locale="fr-FR", base_url=app_url).new_page()
     learner = browser.new_context(viewport={"width": 1400, "height": 2400}, locale="fr-FR", base_url=app_url).new_page()
-    goto(teacher, "classe")
-    teacher.get_by_role("button", name="Ouvrir une séance").click()
-    teacher.get_by_text("Code à donner à la classe").wait_for(timeout=60_000)
-    wait_ready(teacher)
-    code = teacher.get_by_text("Code à donner à la classe").inner_text().split(":")[-1].replace(" ", "").strip()
+    code = open_seance(teacher)
     assert len(code) == 6 and "cle=" not in teacher.url
     assert teacher.get_by_role("img", name="Le lien pour rejoindre, en QR code").count() + \
         teacher.locator('[data-testid="stImage"] img').count() >= 1
 
-    goto(learner, f"classe?rejoindre={code}")
-    assert learner.get_by_label("Code de la séance (six lettres)").input_value() == code
-    learner.get_by_label("Votre pseudonyme").fill("Léa")
-    learner.get_by_role("button", name="Rejoindre").click()
-    learner.get_by_text("Vous avez rejoint la séance").wait_for(timeout=60_000)
-    wait_ready(learner)
+    join_seance(learner, code, "Léa")
     assert teacher.get_by_text("1 réponse").count() == 0
     start = time.monotonic()
     learner.get_by_text("75\u202f%").first.click()  # the quiz's calculation: 18 / 24

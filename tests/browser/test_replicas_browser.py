@@ -26,11 +26,11 @@ import redis
 from tests.browser.conftest import (
     ROOT,
     free_port,
-    goto,
+    join_seance,
+    open_seance,
     shot,
     start_server,
     stop_server,
-    wait_ready,
 )
 
 pytestmark = pytest.mark.browser
@@ -172,18 +172,10 @@ def test_an_answer_through_one_replica_reaches_the_board_on_the_other(browser, r
 
         assert (replica_of(teacher), replica_of(learner)) == (two, one)
 
-        goto(teacher, "classe")
-        teacher.get_by_role("button", name="Ouvrir une séance").click()
-        teacher.get_by_text("Code à donner à la classe").wait_for(timeout=60_000)
-        wait_ready(teacher)
-        code = teacher.get_by_text("Code à donner à la classe").inner_text().split(":")[-1].replace(" ", "").strip()
+        code = open_seance(teacher)
         assert len(code) == 6
 
-        goto(learner, f"classe?rejoindre={code}")  # the séance was opened on the other replica
-        learner.get_by_label("Votre pseudonyme").fill("Léa")
-        learner.get_by_role("button", name="Rejoindre").click()
-        learner.get_by_text("Vous avez rejoint la séance").wait_for(timeout=60_000)
-        wait_ready(learner)
+        join_seance(learner, code, "Léa")  # the séance was opened on the other replica
         assert teacher.get_by_text("1 réponse").count() == 0
         start = time.monotonic()
         learner.get_by_text("75\u202f%").first.click()  # the quiz's calculation: 18 / 24
